@@ -1,0 +1,558 @@
+/* db.c - keyspace commands: existence, deletion, renaming, copying, moving,
+ * iteration (KEYS, SCAN, RANDOMKEY), expiry and whole-database commands.
+ *
+ * These work on keys of any type through the keyspace layer; nothing here
+ * knows how a value is stored.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "server.h"
+#include "util.h"
+
+#define KEY(i) c->argv[i].ptr, c->argv[i].len
+
+/* ---------------------------------------------------------------------------
+ * Lookup helpers shared with the type files
+ * ------------------------------------------------------------------------ */
+
+int db_lookup(client *c, const char *key, size_t klen, tier_obj *o) {
+    if (tier_lookup(c->db, key, klen, server_mstime(), o) != TIER_OK) {
+        reply_store_error(c);
+        return -1;
+    }
+    if (o->exists)
+        server.stat_keyspace_hits++;
+    else
+        server.stat_keyspace_misses++;
+    return 0;
+}
+
+int db_lookup_typed(client *c, const char *key, size_t klen, int type, tier_obj *o) {
+    if (db_lookup(c, key, klen, o) < 0) return -1;
+    if (o->exists && o->type != type) {
+        reply_error(c, ERR_WRONGTYPE);
+        tier_obj_free(o);
+        return -1;
+    }
+    return 0;
+}
+
+/* Redis's getIntFromObjectOrReply: a long long that also fits an int. */
+static int arg_int(client *c, int i, int *out, const char *err) {
+    long long v;
+    if (!util_str2ll(c->argv[i].ptr, c->argv[i].len, &v) || v < INT_MIN || v > INT_MAX) {
+        reply_error(c, err ? err : ERR_NOT_INTEGER);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int valid_db(int id) { return id >= 0 && id < server_config.databases; }
+
+/* ---------------------------------------------------------------------------
+ * DEL, UNLINK, EXISTS, TYPE, TOUCH
+ * ------------------------------------------------------------------------ */
+
+static void del_generic(client *c) {
+    long long deleted = 0;
+    for (int i = 1; i < c->argc; i++) {
+        tier_obj o;
+        if (tier_lookup(c->db, KEY(i), server_mstime(), &o) != TIER_OK) {
+            reply_store_error(c);
+            return;
+        }
+        if (o.exists) {
+            tier_delete(c->db, KEY(i), &o);
+            deleted++;
+        }
+        tier_obj_free(&o);
+    }
+    server_dirty(c, deleted);
+    reply_longlong(c, deleted);
+}
+
+void delCommand(client *c) { del_generic(c); }
+/* Deleting is already O(1) per key (see the versioned encoding), so UNLINK
+ * needs no background thread. */
+void unlinkCommand(client *c) { del_generic(c); }
+
+static void count_existing(client *c) {
+    long long n = 0;
+    for (int i = 1; i < c->argc; i++) {
+        tier_obj o;
+        if (db_lookup(c, KEY(i), &o) < 0) return;
+        n += o.exists;
+        tier_obj_free(&o);
+    }
+    reply_longlong(c, n);
+}
+
+void existsCommand(client *c) { count_existing(c); }
+void touchCommand(client *c) { count_existing(c); }
+
+void typeCommand(client *c) {
+    tier_obj o;
+    if (db_lookup(c, KEY(1), &o) < 0) return;
+    reply_status(c, o.exists ? tier_type_name(o.type) : "none");
+    tier_obj_free(&o);
+}
+
+/* ---------------------------------------------------------------------------
+ * RENAME, RENAMENX, COPY, MOVE
+ * ------------------------------------------------------------------------ */
+
+static void rename_generic(client *c, int nx) {
+    tier_obj src, dst;
+    if (db_lookup(c, KEY(1), &src) < 0) return;
+    if (!src.exists) {
+        reply_error(c, ERR_NO_SUCH_KEY);
+        return;
+    }
+    int same = c->argv[1].len == c->argv[2].len && memcmp(c->argv[1].ptr, c->argv[2].ptr, c->argv[1].len) == 0;
+    if (same) {
+        if (nx) reply_longlong(c, 0); else reply_ok(c);
+        tier_obj_free(&src);
+        return;
+    }
+    if (db_lookup(c, KEY(2), &dst) < 0) {
+        tier_obj_free(&src);
+        return;
+    }
+    if (dst.exists && nx) {
+        reply_longlong(c, 0);
+    } else {
+        tier_copy(c->db, KEY(2), &src, &dst);
+        tier_delete(c->db, KEY(1), &src);
+        server_dirty(c, 1);
+        if (nx) reply_longlong(c, 1); else reply_ok(c);
+    }
+    tier_obj_free(&src);
+    tier_obj_free(&dst);
+}
+
+void renameCommand(client *c) { rename_generic(c, 0); }
+void renamenxCommand(client *c) { rename_generic(c, 1); }
+
+void copyCommand(client *c) {
+    int dbid = c->db, replace = 0;
+    for (int j = 3; j < c->argc; j++) {
+        if (arg_is(c, j, "REPLACE")) {
+            replace = 1;
+        } else if (arg_is(c, j, "DB") && j + 1 < c->argc) {
+            if (arg_int(c, j + 1, &dbid, NULL) < 0) return;
+            j++;
+        } else {
+            reply_error(c, ERR_SYNTAX);
+            return;
+        }
+    }
+    if (!valid_db(dbid)) {
+        reply_error(c, ERR_DB_INDEX);
+        return;
+    }
+    if (dbid == c->db && c->argv[1].len == c->argv[2].len &&
+        memcmp(c->argv[1].ptr, c->argv[2].ptr, c->argv[1].len) == 0) {
+        reply_error(c, ERR_SAME_OBJECT);
+        return;
+    }
+    tier_obj src, dst;
+    if (db_lookup(c, KEY(1), &src) < 0) return;
+    if (!src.exists) {
+        reply_longlong(c, 0);
+        return;
+    }
+    if (tier_lookup(dbid, KEY(2), server_mstime(), &dst) != TIER_OK) {
+        reply_store_error(c);
+        tier_obj_free(&src);
+        return;
+    }
+    if (dst.exists && !replace) {
+        reply_longlong(c, 0);
+    } else {
+        tier_copy(dbid, KEY(2), &src, &dst);
+        server_dirty(c, 1);
+        reply_longlong(c, 1);
+    }
+    tier_obj_free(&src);
+    tier_obj_free(&dst);
+}
+
+void moveCommand(client *c) {
+    int dbid;
+    if (arg_int(c, 2, &dbid, NULL) < 0) return;
+    if (!valid_db(dbid)) {
+        reply_error(c, ERR_DB_INDEX);
+        return;
+    }
+    if (dbid == c->db) {
+        reply_error(c, ERR_SAME_OBJECT);
+        return;
+    }
+    tier_obj src, dst;
+    if (db_lookup(c, KEY(1), &src) < 0) return;
+    if (!src.exists) {
+        reply_longlong(c, 0);
+        return;
+    }
+    if (tier_lookup(dbid, KEY(1), server_mstime(), &dst) != TIER_OK) {
+        reply_store_error(c);
+        tier_obj_free(&src);
+        return;
+    }
+    if (dst.exists) {
+        reply_longlong(c, 0);
+    } else {
+        tier_copy(dbid, KEY(1), &src, &dst);
+        tier_delete(c->db, KEY(1), &src);
+        server_dirty(c, 1);
+        reply_longlong(c, 1);
+    }
+    tier_obj_free(&src);
+    tier_obj_free(&dst);
+}
+
+/* ---------------------------------------------------------------------------
+ * KEYS, SCAN, RANDOMKEY
+ * ------------------------------------------------------------------------ */
+
+/* Keys collected by an iteration, replied once the count is known. */
+typedef struct key_list {
+    resp_arg *keys;
+    long n, cap;
+    const char *pattern; /* NULL = all */
+    size_t plen;
+    const char *type;    /* SCAN TYPE filter, NULL = all */
+    long long now;
+} key_list;
+
+static void collect_key(const char *key, size_t klen, int type, int64_t expire_ms, void *ctx) {
+    key_list *l = ctx;
+    if (expire_ms && expire_ms <= l->now) return;
+    if (l->type && strcasecmp(l->type, tier_type_name(type)) != 0) return;
+    if (l->pattern && !util_globmatch(l->pattern, l->plen, key, klen, 0)) return;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->keys = realloc(l->keys, sizeof(resp_arg) * l->cap);
+    }
+    l->keys[l->n].ptr = malloc(klen + 1);
+    memcpy(l->keys[l->n].ptr, key, klen);
+    l->keys[l->n].len = klen;
+    l->n++;
+}
+
+static void reply_and_free_keys(client *c, key_list *l) {
+    reply_array_len(c, l->n);
+    for (long i = 0; i < l->n; i++) {
+        reply_bulk(c, l->keys[i].ptr, l->keys[i].len);
+        free(l->keys[i].ptr);
+    }
+    free(l->keys);
+}
+
+void keysCommand(client *c) {
+    key_list l = {.now = server_mstime()};
+    int all = c->argv[1].len == 1 && c->argv[1].ptr[0] == '*';
+    if (!all) {
+        l.pattern = c->argv[1].ptr;
+        l.plen = c->argv[1].len;
+    }
+    uint64_t next;
+    tier_scan(c->db, 0, LONG_MAX, collect_key, &l, &next);
+    reply_and_free_keys(c, &l);
+}
+
+void scanCommand(client *c) {
+    const char *cur = c->argv[1].ptr;
+    char *end;
+    errno = 0;
+    unsigned long long cursor = strtoull(cur, &end, 10);
+    if (isspace((unsigned char)cur[0]) || *end != '\0' || errno == ERANGE || c->argv[1].len == 0) {
+        reply_error(c, "ERR invalid cursor");
+        return;
+    }
+    long long count = 10;
+    key_list l = {.now = server_mstime()};
+    for (int j = 2; j < c->argc; j++) {
+        int more = j + 1 < c->argc;
+        if (arg_is(c, j, "COUNT") && more) {
+            if (arg_longlong(c, j + 1, &count, NULL) < 0) return;
+            if (count < 1) {
+                reply_error(c, ERR_SYNTAX);
+                return;
+            }
+            j++;
+        } else if (arg_is(c, j, "MATCH") && more) {
+            l.pattern = c->argv[j + 1].ptr;
+            l.plen = c->argv[j + 1].len;
+            if (l.plen == 1 && l.pattern[0] == '*') l.pattern = NULL;
+            j++;
+        } else if (arg_is(c, j, "TYPE") && more) {
+            l.type = c->argv[j + 1].ptr;
+            j++;
+        } else {
+            reply_error(c, ERR_SYNTAX);
+            return;
+        }
+    }
+    uint64_t next = 0;
+    if (tier_scan(c->db, cursor, (long)count, collect_key, &l, &next) != TIER_OK) {
+        reply_store_error(c);
+        return;
+    }
+    reply_array_len(c, 2);
+    char buf[32];
+    reply_bulk(c, buf, util_ull2str(buf, sizeof(buf), next));
+    reply_and_free_keys(c, &l);
+}
+
+void randomkeyCommand(client *c) {
+    char *key;
+    size_t klen;
+    int found;
+    if (tier_randomkey(c->db, server_mstime(), &key, &klen, &found) != TIER_OK) {
+        reply_store_error(c);
+        return;
+    }
+    if (!found) {
+        reply_null(c);
+        return;
+    }
+    reply_bulk(c, key, klen);
+    free(key);
+}
+
+/* ---------------------------------------------------------------------------
+ * Expiry
+ * ------------------------------------------------------------------------ */
+
+#define EXPIRE_NX (1 << 0)
+#define EXPIRE_XX (1 << 1)
+#define EXPIRE_GT (1 << 2)
+#define EXPIRE_LT (1 << 3)
+
+static void expire_generic(client *c, long long basetime, int unit_seconds) {
+    int flags = 0;
+    for (int j = 3; j < c->argc; j++) {
+        if (arg_is(c, j, "NX")) flags |= EXPIRE_NX;
+        else if (arg_is(c, j, "XX")) flags |= EXPIRE_XX;
+        else if (arg_is(c, j, "GT")) flags |= EXPIRE_GT;
+        else if (arg_is(c, j, "LT")) flags |= EXPIRE_LT;
+        else {
+            reply_errorf(c, "ERR Unsupported option %s", c->argv[j].ptr);
+            return;
+        }
+    }
+    if ((flags & EXPIRE_NX) && (flags & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT))) {
+        reply_error(c, "ERR NX and XX, GT or LT options at the same time are not compatible");
+        return;
+    }
+    if ((flags & EXPIRE_GT) && (flags & EXPIRE_LT)) {
+        reply_error(c, "ERR GT and LT options at the same time are not compatible");
+        return;
+    }
+    long long when;
+    if (arg_longlong(c, 2, &when, NULL) < 0) return;
+    char name[16];
+    size_t n = c->argv[0].len < sizeof(name) - 1 ? c->argv[0].len : sizeof(name) - 1;
+    for (size_t i = 0; i < n; i++) name[i] = (char)tolower((unsigned char)c->argv[0].ptr[i]);
+    name[n] = 0;
+    if (unit_seconds) {
+        if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000) {
+            reply_errorf(c, "ERR invalid expire time in '%s' command", name);
+            return;
+        }
+        when *= 1000;
+    }
+    if (when > LLONG_MAX - basetime) {
+        reply_errorf(c, "ERR invalid expire time in '%s' command", name);
+        return;
+    }
+    when += basetime;
+    tier_obj o;
+    if (db_lookup(c, KEY(1), &o) < 0) return;
+    if (!o.exists) {
+        reply_longlong(c, 0);
+        return;
+    }
+    long long cur = o.expire_ms ? o.expire_ms : -1;
+    if (((flags & EXPIRE_NX) && cur != -1) || ((flags & EXPIRE_XX) && cur == -1) ||
+        ((flags & EXPIRE_GT) && (when <= cur || cur == -1)) || ((flags & EXPIRE_LT) && cur != -1 && when >= cur)) {
+        reply_longlong(c, 0);
+        tier_obj_free(&o);
+        return;
+    }
+    if (when <= server_mstime())
+        tier_delete(c->db, KEY(1), &o);
+    else
+        tier_set_expire(c->db, KEY(1), &o, when);
+    server_dirty(c, 1);
+    reply_longlong(c, 1);
+    tier_obj_free(&o);
+}
+
+void expireCommand(client *c) { expire_generic(c, server_mstime(), 1); }
+void pexpireCommand(client *c) { expire_generic(c, server_mstime(), 0); }
+void expireatCommand(client *c) { expire_generic(c, 0, 1); }
+void pexpireatCommand(client *c) { expire_generic(c, 0, 0); }
+
+/* TTL, PTTL, EXPIRETIME, PEXPIRETIME. */
+static void ttl_generic(client *c, int ms, int absolute) {
+    tier_obj o;
+    if (db_lookup(c, KEY(1), &o) < 0) return;
+    if (!o.exists) {
+        reply_longlong(c, -2);
+    } else if (!o.expire_ms) {
+        reply_longlong(c, -1);
+    } else if (absolute) {
+        reply_longlong(c, ms ? o.expire_ms : o.expire_ms / 1000);
+    } else {
+        long long ttl = o.expire_ms - server_mstime();
+        if (ttl < 0) ttl = 0;
+        reply_longlong(c, ms ? ttl : (ttl + 500) / 1000);
+    }
+    tier_obj_free(&o);
+}
+
+void ttlCommand(client *c) { ttl_generic(c, 0, 0); }
+void pttlCommand(client *c) { ttl_generic(c, 1, 0); }
+void expiretimeCommand(client *c) { ttl_generic(c, 0, 1); }
+void pexpiretimeCommand(client *c) { ttl_generic(c, 1, 1); }
+
+void persistCommand(client *c) {
+    tier_obj o;
+    if (db_lookup(c, KEY(1), &o) < 0) return;
+    if (o.exists && o.expire_ms) {
+        tier_set_expire(c->db, KEY(1), &o, 0);
+        server_dirty(c, 1);
+        reply_longlong(c, 1);
+    } else {
+        reply_longlong(c, 0);
+    }
+    tier_obj_free(&o);
+}
+
+/* ---------------------------------------------------------------------------
+ * Databases
+ * ------------------------------------------------------------------------ */
+
+void selectCommand(client *c) {
+    int id;
+    if (arg_int(c, 1, &id, NULL) < 0) return;
+    if (!valid_db(id)) {
+        reply_error(c, ERR_DB_INDEX);
+        return;
+    }
+    c->db = id;
+    reply_ok(c);
+}
+
+void dbsizeCommand(client *c) { reply_longlong(c, (long long)tier_dbsize(c->db)); }
+
+/* FLUSHDB/FLUSHALL [ASYNC|SYNC]: both are range deletions, instant either
+ * way, so the two modes behave the same. */
+static int flush_args_ok(client *c) {
+    if (c->argc == 1) return 1;
+    if (c->argc == 2 && (arg_is(c, 1, "ASYNC") || arg_is(c, 1, "SYNC"))) return 1;
+    reply_error(c, ERR_SYNTAX);
+    return 0;
+}
+
+void flushdbCommand(client *c) {
+    if (!flush_args_ok(c)) return;
+    uint64_t n = tier_dbsize(c->db);
+    if (tier_flushdb(c->db, server_config.appendfsync == FSYNC_ALWAYS) != TIER_OK) {
+        reply_store_error(c);
+        return;
+    }
+    server_dirty(c, (long long)n);
+    reply_ok(c);
+}
+
+void flushallCommand(client *c) {
+    if (!flush_args_ok(c)) return;
+    if (tier_flushall(server_config.appendfsync == FSYNC_ALWAYS) != TIER_OK) {
+        reply_store_error(c);
+        return;
+    }
+    server_dirty(c, 1);
+    reply_ok(c);
+}
+
+void swapdbCommand(client *c) {
+    int a, b;
+    if (arg_int(c, 1, &a, "ERR invalid first DB index") < 0) return;
+    if (arg_int(c, 2, &b, "ERR invalid second DB index") < 0) return;
+    if (!valid_db(a) || !valid_db(b)) {
+        reply_error(c, ERR_DB_INDEX);
+        return;
+    }
+    if (a != b) {
+        tier_swapdb(a, b);
+        server_dirty(c, 1);
+    }
+    reply_ok(c);
+}
+
+/* ---------------------------------------------------------------------------
+ * OBJECT
+ * ------------------------------------------------------------------------ */
+
+/* The encoding Redis would report for a string of this content. */
+static const char *string_encoding(const tier_obj *o) {
+    long long v;
+    if (o->len <= 20 && util_str2ll(o->val, o->len, &v)) return "int";
+    return o->len <= 44 ? "embstr" : "raw";
+}
+
+/* Redis shares the objects of small integers (0..9999) and reports them
+ * with INT_MAX references; every other value has one. */
+static long long object_refcount(const tier_obj *o) {
+    long long v;
+    if (o->type == OBJ_STRING && o->len <= 20 && util_str2ll(o->val, o->len, &v) && v >= 0 && v < 10000)
+        return INT_MAX;
+    return 1;
+}
+
+void objectCommand(client *c) {
+    if (c->argc == 2 && arg_is(c, 1, "HELP")) {
+        static const char *help[] = {
+            "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+            "HELP",
+            "    Print this help.",
+        };
+        int n = (int)(sizeof(help) / sizeof(help[0]));
+        reply_array_len(c, n);
+        for (int i = 0; i < n; i++) reply_status(c, help[i]);
+        return;
+    }
+    int enc = arg_is(c, 1, "ENCODING"), ref = arg_is(c, 1, "REFCOUNT");
+    if (!enc && !ref) {
+        reply_errorf(c, "ERR unknown subcommand '%.128s'. Try OBJECT HELP.", c->argv[1].ptr);
+        return;
+    }
+    if (c->argc != 3) {
+        reply_errorf(c, "ERR wrong number of arguments for 'object|%s' command", enc ? "encoding" : "refcount");
+        return;
+    }
+    tier_obj o;
+    if (db_lookup(c, KEY(2), &o) < 0) return;
+    if (!o.exists)
+        reply_null(c);
+    else if (enc)
+        reply_bulk_cstr(c, o.type == OBJ_STRING ? string_encoding(&o) : "unknown");
+    else
+        reply_longlong(c, object_refcount(&o));
+    tier_obj_free(&o);
+}

@@ -1,0 +1,410 @@
+/* networking.c - listening sockets, client connections, reading and parsing
+ * requests, and writing replies.
+ *
+ * Output is never written from inside a command. Replies collect in the
+ * client's buffer and the client joins server.pending_writes; after the turn's
+ * writes are committed, net_flush_pending() writes them out. A socket that
+ * cannot take everything gets a write event, whose callback only puts the
+ * client back on the pending list: the actual write again happens after a
+ * commit, so ordering "commit, then reply" holds for every byte.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "server.h"
+#include "util.h"
+
+static struct event *listen_events[16];
+
+/* ---------------------------------------------------------------------------
+ * Client lifecycle
+ * ------------------------------------------------------------------------ */
+
+static void read_cb(int fd, short what, void *arg);
+static void write_cb(int fd, short what, void *arg);
+
+static void sockaddr_string(struct sockaddr_storage *sa, int unix_sock, const char *path, char *out,
+                            size_t cap) {
+    if (unix_sock) {
+        snprintf(out, cap, "%s:0", path ? path : "");
+        return;
+    }
+    char host[INET6_ADDRSTRLEN];
+    int port;
+    if (sa->ss_family == AF_INET6) {
+        struct sockaddr_in6 *s = (struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
+        port = ntohs(s->sin6_port);
+    } else {
+        struct sockaddr_in *s = (struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &s->sin_addr, host, sizeof(host));
+        port = ntohs(s->sin_port);
+    }
+    snprintf(out, cap, "%s:%d", host, port);
+}
+
+static client *client_create(int fd, int unix_sock) {
+    client *c = calloc(1, sizeof(*c));
+    c->id = ++server.next_client_id;
+    c->fd = fd;
+    c->resp = 2;
+    c->ctime_ms = c->last_ms = util_mstime();
+    if (unix_sock) c->flags |= CLIENT_UNIX_SOCKET;
+    resp_limits lim = {
+        .max_bulk_len = server_config.proto_max_bulk_len,
+        .max_args = 1024 * 1024,
+        .max_inline_len = PROTO_INLINE_MAX_SIZE,
+    };
+    resp_parser_init(&c->parser, &lim);
+
+    struct sockaddr_storage sa;
+    socklen_t salen = sizeof(sa);
+    if (getpeername(fd, (struct sockaddr *)&sa, &salen) == 0)
+        sockaddr_string(&sa, unix_sock, server.unixsocket_path, c->addr, sizeof(c->addr));
+    salen = sizeof(sa);
+    if (getsockname(fd, (struct sockaddr *)&sa, &salen) == 0)
+        sockaddr_string(&sa, unix_sock, server.unixsocket_path, c->laddr, sizeof(c->laddr));
+
+    c->rev = event_new(server.base, fd, EV_READ | EV_PERSIST, read_cb, c);
+    c->wev = event_new(server.base, fd, EV_WRITE, write_cb, c);
+    event_add(c->rev, NULL);
+    c->next = server.clients;
+    if (server.clients) server.clients->prev = c;
+    server.clients = c;
+    server.nclients++;
+    return c;
+}
+
+static void pending_remove(client *c) {
+    if (!(c->flags & CLIENT_PENDING_WRITE)) return;
+    for (client **pp = &server.pending_writes; *pp; pp = &(*pp)->pending_next) {
+        if (*pp == c) {
+            *pp = c->pending_next;
+            break;
+        }
+    }
+    c->flags &= ~CLIENT_PENDING_WRITE;
+}
+
+void client_free(client *c) {
+    pending_remove(c);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        server.clients = c->next;
+    if (c->next) c->next->prev = c->prev;
+    server.nclients--;
+    event_free(c->rev);
+    event_free(c->wev);
+    close(c->fd);
+    resp_parser_free(&c->parser);
+    free(c->qbuf);
+    free(c->obuf);
+    free(c->name);
+    free(c);
+}
+
+void client_close_after_reply(client *c) { c->flags |= CLIENT_CLOSE_AFTER_REPLY; }
+
+/* Close at the end of the turn (a client must not be freed while one of its
+ * own callbacks runs). */
+void client_close_asap(client *c) {
+    c->flags |= CLIENT_CLOSE_ASAP;
+    if (!(c->flags & CLIENT_PENDING_WRITE)) {
+        c->flags |= CLIENT_PENDING_WRITE;
+        c->pending_next = server.pending_writes;
+        server.pending_writes = c;
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Input
+ * ------------------------------------------------------------------------ */
+
+static void process_input(client *c) {
+    while (c->qpos < c->qlen && !(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP))) {
+        size_t used = 0;
+        int r = resp_parse(&c->parser, c->qbuf + c->qpos, c->qlen - c->qpos, &used);
+        c->qpos += used;
+        if (r == RESP_ERR) {
+            reply_errorf(c, "%s", c->parser.err);
+            client_close_after_reply(c);
+            server_log(LOG_VERBOSE, "Protocol error (%s) from client: id=%llu addr=%s", c->parser.err,
+                       (unsigned long long)c->id, c->addr);
+            break;
+        }
+        if (r == RESP_AGAIN) break;
+        if (c->parser.argc > 0) {
+            c->argc = c->parser.argc;
+            c->argv = c->parser.argv;
+            command_process(c);
+            c->argc = 0;
+            c->argv = NULL;
+        }
+        resp_parser_reset(&c->parser);
+    }
+    /* Drop consumed bytes; keep a partial request at the front. */
+    if (c->qpos == c->qlen) {
+        c->qpos = c->qlen = 0;
+    } else if (c->qpos > 0 && (c->qpos > c->qcap / 2 || c->qcap - c->qlen < PROTO_IOBUF_LEN)) {
+        memmove(c->qbuf, c->qbuf + c->qpos, c->qlen - c->qpos);
+        c->qlen -= c->qpos;
+        c->qpos = 0;
+    }
+}
+
+static void read_cb(int fd, short what, void *arg) {
+    client *c = arg;
+    if (c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) return;
+    /* A big bulk arrives faster in big reads; otherwise 16k is plenty. */
+    size_t want = PROTO_IOBUF_LEN;
+    if (c->parser.bulklen >= PROTO_IOBUF_LEN) {
+        size_t remaining = (size_t)c->parser.bulklen + 2;
+        size_t have = c->qlen - c->qpos;
+        if (remaining > have) want = remaining - have;
+        if (want > (1 << 24)) want = 1 << 24;
+    }
+    if (c->qcap - c->qlen < want) {
+        size_t cap = c->qcap ? c->qcap : PROTO_IOBUF_LEN;
+        while (cap - c->qlen < want) cap *= 2;
+        c->qbuf = realloc(c->qbuf, cap);
+        c->qcap = cap;
+    }
+    ssize_t n = read(fd, c->qbuf + c->qlen, want);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) return;
+        client_close_asap(c);
+        return;
+    }
+    if (n == 0) {
+        client_close_asap(c);
+        return;
+    }
+    c->qlen += (size_t)n;
+    server.stat_net_input_bytes += n;
+    c->last_ms = util_mstime();
+    if ((long long)(c->qlen - c->qpos) > server_config.client_query_buffer_limit) {
+        server_log(LOG_WARNING, "Closing client that reached max query buffer length: id=%llu addr=%s",
+                   (unsigned long long)c->id, c->addr);
+        client_close_asap(c);
+        return;
+    }
+    process_input(c);
+}
+
+/* ---------------------------------------------------------------------------
+ * Output
+ * ------------------------------------------------------------------------ */
+
+static void write_cb(int fd, short what, void *arg) {
+    client *c = arg;
+    if (!(c->flags & CLIENT_PENDING_WRITE)) {
+        c->flags |= CLIENT_PENDING_WRITE;
+        c->pending_next = server.pending_writes;
+        server.pending_writes = c;
+    }
+}
+
+/* Write what the socket takes. Returns 0 when everything went (or the client
+ * is gone: *freed set), 1 when output remains. */
+static int write_some(client *c, int *freed) {
+    *freed = 0;
+    while (c->osent < c->olen) {
+        ssize_t n = write(c->fd, c->obuf + c->osent, c->olen - c->osent);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR) return 1;
+            client_free(c);
+            *freed = 1;
+            return 0;
+        }
+        c->osent += (size_t)n;
+        server.stat_net_output_bytes += n;
+    }
+    c->osent = c->olen = 0;
+    if (c->ocap > (1 << 20)) { /* give back a buffer a big reply grew */
+        free(c->obuf);
+        c->obuf = NULL;
+        c->ocap = 0;
+    }
+    return 0;
+}
+
+void net_flush_pending(void) {
+    client *c = server.pending_writes;
+    server.pending_writes = NULL;
+    while (c) {
+        client *next = c->pending_next;
+        c->flags &= ~CLIENT_PENDING_WRITE;
+        c->pending_next = NULL;
+        int freed = 0;
+        if (c->flags & CLIENT_CLOSE_ASAP) {
+            client_free(c);
+        } else if (write_some(c, &freed)) {
+            event_add(c->wev, NULL);
+        } else if (!freed) {
+            if (c->flags & CLIENT_CLOSE_AFTER_REPLY) client_free(c);
+        }
+        c = next;
+    }
+}
+
+/* ---------------------------------------------------------------------------
+ * Listening
+ * ------------------------------------------------------------------------ */
+
+static void accept_common(int fd, int unix_sock) {
+    if (server.nclients >= server_config.maxclients) {
+        const char *msg = "-ERR max number of clients reached\r\n";
+        ssize_t ignored = write(fd, msg, strlen(msg));
+        (void)ignored;
+        close(fd);
+        server.stat_rejected_conn++;
+        return;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    if (!unix_sock) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (server_config.tcp_keepalive > 0) setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    }
+    client_create(fd, unix_sock);
+    server.stat_numconnections++;
+}
+
+static void accept_cb(int lfd, short what, void *arg) {
+    int unix_sock = (int)(intptr_t)arg;
+    for (int i = 0; i < 1000; i++) {
+        int fd = accept(lfd, NULL, NULL);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)
+                server_log(LOG_WARNING, "Accepting client connection: %s", strerror(errno));
+            return;
+        }
+        accept_common(fd, unix_sock);
+    }
+}
+
+static int add_listener(int fd, int unix_sock) {
+    if (server.nlisten >= 16) {
+        close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    listen_events[server.nlisten] =
+        event_new(server.base, fd, EV_READ | EV_PERSIST, accept_cb, (void *)(intptr_t)unix_sock);
+    event_add(listen_events[server.nlisten], NULL);
+    server.listen_fds[server.nlisten++] = fd;
+    return 0;
+}
+
+static int listen_tcp(const char *host, int port) {
+    struct addrinfo hints = {0}, *res, *p;
+    char portstr[16];
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    hints.ai_family = strchr(host, ':') ? AF_INET6 : AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    int rv = getaddrinfo(host, portstr, &hints, &res);
+    if (rv != 0) {
+        server_log(LOG_WARNING, "Could not resolve bind address %s: %s", host, gai_strerror(rv));
+        return -1;
+    }
+    int fd = -1;
+    for (p = res; p; p = p->ai_next) {
+        fd = socket(p->ai_family, p->ai_socktype, p->ai_protocol);
+        if (fd < 0) continue;
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (p->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+        if (bind(fd, p->ai_addr, p->ai_addrlen) == 0 && listen(fd, server_config.tcp_backlog) == 0) break;
+        server_log(LOG_WARNING, "Could not create server TCP listening socket %s:%d: %s", host, port,
+                   strerror(errno));
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) return -1;
+    return add_listener(fd, 0);
+}
+
+static int listen_unix(const char *path) {
+    struct sockaddr_un sa = {0};
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        server_log(LOG_WARNING, "unixsocket path too long: %s", path);
+        return -1;
+    }
+    unlink(path);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    sa.sun_family = AF_UNIX;
+    strcpy(sa.sun_path, path);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, server_config.tcp_backlog) < 0) {
+        server_log(LOG_WARNING, "Could not create server unix socket %s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (server_config.unixsocketperm) chmod(path, (mode_t)server_config.unixsocketperm);
+    server.unixsocket_path = strdup(path);
+    return add_listener(fd, 1);
+}
+
+int net_listen(void) {
+    if (server_config.port > 0) {
+        char *binds = strdup(server_config.bind ? server_config.bind : "127.0.0.1");
+        char *save = NULL;
+        for (char *h = strtok_r(binds, " ", &save); h; h = strtok_r(NULL, " ", &save)) {
+            const char *host = h[0] == '-' ? h + 1 : h; /* "-::1": optional address */
+            if (listen_tcp(host, server_config.port) < 0 && h[0] != '-') {
+                free(binds);
+                return -1;
+            }
+        }
+        free(binds);
+    }
+    if (server_config.unixsocket && server_config.unixsocket[0] && listen_unix(server_config.unixsocket) < 0)
+        return -1;
+    if (server.nlisten == 0) {
+        server_log(LOG_WARNING, "Configured to not listen anywhere, exiting.");
+        return -1;
+    }
+    return 0;
+}
+
+void net_close_listeners(void) {
+    for (int i = 0; i < server.nlisten; i++) {
+        event_free(listen_events[i]);
+        close(server.listen_fds[i]);
+    }
+    server.nlisten = 0;
+    if (server.unixsocket_path) {
+        unlink(server.unixsocket_path);
+        free(server.unixsocket_path);
+        server.unixsocket_path = NULL;
+    }
+}
+
+/* One CLIENT LIST line, as Redis 7 prints it (fields we do not track are
+ * printed with the neutral values Redis uses for an idle client). */
+void client_info_string(client *c, char *buf, size_t cap) {
+    long long now = util_mstime();
+    const char *cmd = c->lastcmd ? c->lastcmd->name : "NULL";
+    snprintf(buf, cap,
+             "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=N db=%d sub=0 psub=0 "
+             "ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=0 "
+             "oll=0 omem=0 tot-mem=%zu events=r cmd=%s user=default redir=-1 resp=%d",
+             (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
+             (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, c->db, c->qlen - c->qpos,
+             c->qcap - c->qlen, c->qcap, c->qcap + c->ocap + sizeof(*c), cmd, c->resp);
+}

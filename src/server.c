@@ -1,0 +1,245 @@
+/* server.c - the event loop, the end-of-turn commit, the periodic cron and
+ * the WAL sync thread.
+ *
+ * libevent has no "before sleep" hook, so the loop is ours: each
+ * event_base_loop(EVLOOP_ONCE) runs one turn of ready callbacks, and
+ * server_end_of_turn() then commits the turn's writes as one batch and only
+ * after that writes replies to sockets.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server.h"
+#include "util.h"
+
+server_state server;
+
+static struct event *cron_event, *sigterm_event, *sigint_event;
+static long long cached_now_ms;
+
+/* ---------------------------------------------------------------------------
+ * Logging
+ * ------------------------------------------------------------------------ */
+
+void server_log(int level, const char *fmt, ...) {
+    if (level < server_config.loglevel) return;
+    FILE *fp = stdout;
+    int to_file = server_config.logfile && server_config.logfile[0];
+    if (to_file && !(fp = fopen(server_config.logfile, "a"))) return;
+    char msg[1024], when[64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    localtime_r(&tv.tv_sec, &tm);
+    size_t off = strftime(when, sizeof(when), "%d %b %Y %H:%M:%S.", &tm);
+    snprintf(when + off, sizeof(when) - off, "%03d", (int)(tv.tv_usec / 1000));
+    const char *marks = ".-*#";
+    fprintf(fp, "%d:M %s %c %s\n", (int)getpid(), when, marks[level], msg);
+    fflush(fp);
+    if (to_file) fclose(fp);
+}
+
+/* ---------------------------------------------------------------------------
+ * Time
+ * ------------------------------------------------------------------------ */
+
+long long server_mstime(void) { return cached_now_ms ? cached_now_ms : util_mstime(); }
+
+/* Commands see one "now" each, as in Redis, so that a key cannot expire
+ * halfway through a command. commands.c calls this before each command. */
+void server_update_time(void) { cached_now_ms = util_mstime(); }
+
+void server_dirty(client *c, long long n) { server.dirty += n; }
+
+/* ---------------------------------------------------------------------------
+ * Everysec WAL sync
+ * ------------------------------------------------------------------------ */
+
+static pthread_t sync_thread;
+static int sync_thread_running;
+static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sync_cond = PTHREAD_COND_INITIALIZER;
+static int sync_stop;
+
+/* With appendfsync everysec the batch is written (not synced) before the
+ * reply, so a process crash loses nothing; this thread bounds what a power
+ * loss can take to about one second. */
+static void *sync_main(void *arg) {
+    pthread_mutex_lock(&sync_lock);
+    while (!sync_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait(&sync_cond, &sync_lock, &ts);
+        if (sync_stop) break;
+        if (server_config.appendfsync != FSYNC_EVERYSEC) continue;
+        pthread_mutex_unlock(&sync_lock);
+        char *err;
+        if (tier_sync_wal(&err) != TIER_OK) {
+            server_log(LOG_WARNING, "WAL sync failed: %s", err);
+            free(err);
+        } else {
+            server.last_sync_ms = util_mstime();
+        }
+        pthread_mutex_lock(&sync_lock);
+    }
+    pthread_mutex_unlock(&sync_lock);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * End of turn
+ * ------------------------------------------------------------------------ */
+
+/* A failed commit means the replies already built for those writes must not
+ * be sent: the clients that wrote this turn are disconnected (they never see
+ * an acknowledgement), and writes are refused until a commit works again. */
+static void commit_failed(const char *err) {
+    server.store_error = 1;
+    snprintf(server.store_error_msg, sizeof(server.store_error_msg), "%s", err);
+    server_log(LOG_WARNING, "Commit to the store failed: %s", err);
+    for (client *c = server.clients; c; c = c->next) {
+        if (c->flags & CLIENT_WROTE) client_close_asap(c);
+    }
+}
+
+static void server_end_of_turn(void) {
+    if (tier_pending() > 0) {
+        long long start = util_ustime();
+        char *err = NULL;
+        int sync = server_config.appendfsync == FSYNC_ALWAYS;
+        if (tier_commit(sync, &err) != TIER_OK) {
+            commit_failed(err ? err : "unknown error");
+            free(err);
+        } else {
+            server.store_error = 0;
+            server.stat_commits++;
+            server.stat_commit_usec += util_ustime() - start;
+        }
+    }
+    for (client *c = server.clients; c; c = c->next) c->flags &= ~CLIENT_WROTE;
+    net_flush_pending();
+    cached_now_ms = 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Cron
+ * ------------------------------------------------------------------------ */
+
+static void close_idle_clients(long long now) {
+    if (server_config.timeout <= 0) return;
+    for (client *c = server.clients; c; c = c->next) {
+        if (now - c->last_ms > (long long)server_config.timeout * 1000) {
+            server_log(LOG_VERBOSE, "Closing idle client");
+            client_close_asap(c);
+        }
+    }
+}
+
+static void cron_cb(int fd, short what, void *arg) {
+    long long now = util_mstime();
+    /* Active expiry: a slice of each tick, as Redis's slow cycle (25% of
+     * the tick at effort 1, a little more per effort step). */
+    long long tick_us = 1000000 / (server_config.hz > 0 ? server_config.hz : 10);
+    long long budget = tick_us * (25 + 2 * (server_config.active_expire_effort - 1)) / 100;
+    server.stat_expiredkeys += tier_expire_cycle(now, 20000, budget);
+    close_idle_clients(now);
+}
+
+static void schedule_cron(void) {
+    int hz = server_config.hz > 0 ? server_config.hz : 10;
+    struct timeval tv = {0, 1000000 / hz};
+    event_add(cron_event, &tv);
+}
+
+static void signal_cb(int sig, short what, void *arg) {
+    server_log(LOG_WARNING, "Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    server.shutdown_asap = 1;
+}
+
+/* ---------------------------------------------------------------------------
+ * Start / run / stop
+ * ------------------------------------------------------------------------ */
+
+int server_start(void) {
+    server.base = event_base_new();
+    server.start_ms = util_mstime();
+    signal(SIGPIPE, SIG_IGN);
+    srand((unsigned)(util_ustime() ^ getpid()));
+
+    tier_options to = {
+        .dir = server_config.dir,
+        .databases = server_config.databases,
+        .block_cache_size = (uint64_t)server_config.rocksdb_block_cache_size,
+        .write_buffer_size = (uint64_t)server_config.rocksdb_write_buffer_size,
+        .compression = server_config.rocksdb_compression,
+        .max_background_jobs = server_config.rocksdb_max_background_jobs,
+    };
+    util_random_bytes(to.fresh_seed, sizeof(to.fresh_seed));
+    char *err = NULL;
+    long long t0 = util_ustime();
+    if (tier_open(&to, &err) != TIER_OK) {
+        server_log(LOG_WARNING, "Can't open the data directory '%s': %s", server_config.dir,
+                   err ? err : "unknown error");
+        fprintf(stderr, "Can't open the data directory '%s': %s\n", server_config.dir, err ? err : "");
+        free(err);
+        return -1;
+    }
+    server_log(LOG_NOTICE, "Store opened in %.3f seconds (%s)", (util_ustime() - t0) / 1e6, server_config.dir);
+    if (net_listen() < 0) {
+        tier_close();
+        return -1;
+    }
+    cron_event = event_new(server.base, -1, EV_PERSIST, cron_cb, NULL);
+    schedule_cron();
+    sigterm_event = evsignal_new(server.base, SIGTERM, signal_cb, NULL);
+    sigint_event = evsignal_new(server.base, SIGINT, signal_cb, NULL);
+    event_add(sigterm_event, NULL);
+    event_add(sigint_event, NULL);
+    sync_stop = 0;
+    if (pthread_create(&sync_thread, NULL, sync_main, NULL) == 0) sync_thread_running = 1;
+    server_log(LOG_NOTICE, "Ready to accept connections on port %d", server_config.port);
+    return 0;
+}
+
+void server_run(void) {
+    while (!server.shutdown_asap) {
+        event_base_loop(server.base, EVLOOP_ONCE);
+        server_end_of_turn();
+    }
+}
+
+void server_stop(void) {
+    server_log(LOG_WARNING, "User requested shutdown...");
+    server_end_of_turn();
+    while (server.clients) client_free(server.clients);
+    net_close_listeners();
+    if (sync_thread_running) {
+        pthread_mutex_lock(&sync_lock);
+        sync_stop = 1;
+        pthread_cond_signal(&sync_cond);
+        pthread_mutex_unlock(&sync_lock);
+        pthread_join(sync_thread, NULL);
+        sync_thread_running = 0;
+    }
+    tier_close();
+    event_free(cron_event);
+    event_free(sigterm_event);
+    event_free(sigint_event);
+    event_base_free(server.base);
+    if (server_config.pidfile && server_config.pidfile[0]) unlink(server_config.pidfile);
+    server_log(LOG_WARNING, "strata is now ready to exit, bye bye...");
+}

@@ -1,0 +1,203 @@
+/* server.h - the server's shared state: clients, the command table, reply
+ * helpers and the shared error strings.
+ *
+ * One event-loop thread runs everything here. A turn of the loop reads from
+ * ready clients and runs their commands; at the end of the turn the turn's
+ * writes are committed to the store and only then are replies written to the
+ * sockets (see server.c, server_end_of_turn). So no reply ever reveals a
+ * write that is not in the store.
+ */
+#ifndef STRATA_SERVER_H
+#define STRATA_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "keyspace.h"
+#include "resp.h"
+
+#define STRATA_VERSION "7.0.15"      /* the Redis version we answer as */
+#define STRATA_OWN_VERSION "0.1.0"
+#define PROTO_IOBUF_LEN (16 * 1024)
+#define PROTO_INLINE_MAX_SIZE (64 * 1024)
+
+/* Client flags. */
+#define CLIENT_CLOSE_AFTER_REPLY (1 << 0) /* close once the output is written */
+#define CLIENT_CLOSE_ASAP (1 << 1)        /* close at the end of this turn */
+#define CLIENT_PENDING_WRITE (1 << 2)     /* on server.pending_writes */
+#define CLIENT_UNIX_SOCKET (1 << 3)
+#define CLIENT_WROTE (1 << 4)             /* wrote to the store this turn */
+
+struct event;
+struct command;
+
+typedef struct client {
+    uint64_t id;
+    int fd;
+    int flags;
+    struct event *rev, *wev;
+    /* input */
+    char *qbuf;
+    size_t qlen, qcap, qpos; /* unparsed bytes are qbuf[qpos..qlen) */
+    resp_parser parser;
+    int argc;
+    resp_arg *argv;
+    /* output: obuf[osent..olen) is waiting for the socket */
+    char *obuf;
+    size_t olen, ocap, osent;
+    /* state */
+    int db;
+    int resp;
+    char *name; /* CLIENT SETNAME, malloc'd or NULL */
+    char addr[64], laddr[64];
+    long long ctime_ms, last_ms;
+    const struct command *lastcmd;
+    struct client *prev, *next;     /* server.clients */
+    struct client *pending_next;    /* server.pending_writes */
+} client;
+
+/* Command flags. */
+#define CMD_WRITE (1 << 0)
+#define CMD_READONLY (1 << 1)
+#define CMD_FAST (1 << 2)
+#define CMD_ADMIN (1 << 3)
+#define CMD_NOSCRIPT (1 << 4)
+#define CMD_LOADING (1 << 5)
+#define CMD_STALE (1 << 6)
+#define CMD_DENYOOM (1 << 7)
+#define CMD_PUBSUB (1 << 8)
+#define CMD_NOAUTH (1 << 9)
+#define CMD_SENTINEL (1 << 10)
+
+typedef void command_proc(client *c);
+
+typedef struct command {
+    const char *name;
+    command_proc *proc;
+    int arity;       /* Redis convention: N exact, -N at least N */
+    int flags;
+    int firstkey, lastkey, keystep;
+    const char *group;   /* COMMAND DOCS group: "string", "generic", ... */
+    const char *since;
+    const char *summary;
+    const char *acl;     /* ACL categories, space-separated, without '@' */
+    /* Counters for INFO commandstats. */
+    long long calls, usec;
+} command;
+
+typedef struct server_state {
+    struct event_base *base;
+    client *clients;            /* all connected clients */
+    client *pending_writes;     /* clients with output to write after commit */
+    long nclients;
+    uint64_t next_client_id;
+    int shutdown_asap;
+    int shutdown_nosave;
+    long long start_ms;
+    /* store health: when a commit fails, writes are refused until one works */
+    int store_error;
+    char store_error_msg[256];
+    /* stats */
+    long long stat_numcommands, stat_numconnections, stat_rejected_conn;
+    long long stat_expiredkeys, stat_keyspace_hits, stat_keyspace_misses;
+    long long stat_net_input_bytes, stat_net_output_bytes;
+    long long stat_commits, stat_commit_usec;
+    long long dirty;             /* changes since start (rdb_changes_since_last_save) */
+    long long last_sync_ms;
+    int listen_fds[16];
+    int nlisten;
+    char *unixsocket_path;
+} server_state;
+
+extern server_state server;
+
+/* ---- server.c ---- */
+int server_start(void);             /* open store, listen, start threads */
+void server_run(void);              /* the event loop, until shutdown */
+void server_stop(void);
+long long server_mstime(void);      /* cached per command: a command sees one "now" */
+void server_update_time(void);      /* refresh that "now" (before each command) */
+void server_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Called by a command that changed the store (for INFO and SAVE accounting). */
+void server_dirty(client *c, long long n);
+
+/* ---- networking.c ---- */
+void client_free(client *c);
+void client_close_after_reply(client *c);
+void client_close_asap(client *c); /* freed at the end of the turn */
+void net_flush_pending(void);
+int net_listen(void);
+void net_close_listeners(void);
+void client_info_string(client *c, char *buf, size_t cap);
+
+/* ---- reply.c: append to a client's output ---- */
+void reply_raw(client *c, const char *s, size_t len);
+void reply_str(client *c, const char *s);            /* raw NUL-terminated protocol text */
+void reply_status(client *c, const char *s);         /* +s\r\n */
+void reply_error(client *c, const char *s);          /* -s\r\n ; s includes "ERR " etc. */
+void reply_errorf(client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void reply_ok(client *c);
+void reply_null(client *c);                          /* $-1 (RESP2) */
+void reply_null_array(client *c);                    /* *-1 (RESP2) */
+void reply_longlong(client *c, long long v);
+void reply_bulk(client *c, const char *s, size_t len);
+void reply_bulk_cstr(client *c, const char *s);
+void reply_bulk_longlong(client *c, long long v);
+void reply_array_len(client *c, long n);
+void reply_map_len(client *c, long n);               /* RESP2: array of 2n */
+void reply_double(client *c, double d);              /* RESP2: bulk string */
+void reply_verbatim(client *c, const char *s, size_t len); /* RESP2: bulk */
+void reply_error_arity(client *c);
+/* Reply with a store error (I/O failure of the engine). */
+void reply_store_error(client *c);
+
+/* Shared error texts (without the leading '-'). */
+extern const char *ERR_WRONGTYPE;
+extern const char *ERR_SYNTAX;
+extern const char *ERR_NOT_INTEGER;
+extern const char *ERR_NOT_FLOAT;
+extern const char *ERR_OVERFLOW;
+extern const char *ERR_NO_SUCH_KEY;
+extern const char *ERR_DB_INDEX;
+extern const char *ERR_SAME_OBJECT;
+
+/* ---- commands.c ---- */
+const command *command_lookup(const char *name, size_t len);
+void command_process(client *c); /* run c->argv; reply; never frees c */
+int command_count(void);
+const command *command_at(int i);
+
+/* ---- argument helpers (commands.c) ---- */
+/* Parse argv[i] as an integer; on failure reply with err (or the standard
+ * "value is not an integer" error when err is NULL) and return -1. */
+int arg_longlong(client *c, int i, long long *out, const char *err);
+int arg_double(client *c, int i, double *out, const char *err);
+int arg_is(client *c, int i, const char *word); /* case-insensitive equality */
+
+/* ---- command procs (one file per family) ---- */
+#define DECLARE(name) void name##Command(client *c)
+/* t_string.c */
+DECLARE(get); DECLARE(set); DECLARE(setnx); DECLARE(setex); DECLARE(psetex); DECLARE(getset);
+DECLARE(getdel); DECLARE(getex); DECLARE(mget); DECLARE(mset); DECLARE(msetnx); DECLARE(append);
+DECLARE(strlen); DECLARE(incr); DECLARE(decr); DECLARE(incrby); DECLARE(decrby);
+DECLARE(incrbyfloat); DECLARE(getrange); DECLARE(setrange); DECLARE(lcs);
+/* db.c */
+DECLARE(del); DECLARE(unlink); DECLARE(exists); DECLARE(type); DECLARE(rename); DECLARE(renamenx);
+DECLARE(copy); DECLARE(move); DECLARE(keys); DECLARE(scan); DECLARE(randomkey); DECLARE(touch);
+DECLARE(expire); DECLARE(pexpire); DECLARE(expireat); DECLARE(pexpireat); DECLARE(ttl);
+DECLARE(pttl); DECLARE(expiretime); DECLARE(pexpiretime); DECLARE(persist); DECLARE(select);
+DECLARE(dbsize); DECLARE(flushdb); DECLARE(flushall); DECLARE(swapdb); DECLARE(object);
+/* cmd_server.c */
+DECLARE(ping); DECLARE(echo); DECLARE(quit); DECLARE(time); DECLARE(info); DECLARE(shutdown);
+DECLARE(command); DECLARE(config); DECLARE(client); DECLARE(lastsave);
+
+/* ---- db.c: helpers shared by the type files ---- */
+/* Look up key for a command: replies with a store error and returns -1 on
+ * I/O failure. Counts keyspace hits/misses. */
+int db_lookup(client *c, const char *key, size_t klen, tier_obj *o);
+/* Like db_lookup but for a read: also replies WRONGTYPE (and returns -1)
+ * when the key exists with a type other than `type`. */
+int db_lookup_typed(client *c, const char *key, size_t klen, int type, tier_obj *o);
+
+#endif

@@ -1,0 +1,554 @@
+/* keyspace.c - logical databases of typed, expiring keys over the engine.
+ *
+ * Today every lookup reads through to the engine (RocksDB's block cache and
+ * the OS page cache keep hot records in memory); the resident hot tier will
+ * sit in front of these same functions, so command code does not change when
+ * it arrives.
+ *
+ * Per-database key counts are kept in memory and written into the same batch
+ * as the change that moved them, so DBSIZE is O(1) and exact after a crash.
+ */
+#include "keyspace.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+
+static struct {
+    eng *e;
+    int ndb;            /* reachable logical dbs (the `databases` setting) */
+    int nmap;           /* entries in dbmap: ndb, or more if the setting shrank */
+    uint16_t *dbmap;    /* logical db -> physical id */
+    uint64_t *keys;     /* key count per physical id */
+    uint64_t *expires;  /* keys with an expiry, per physical id */
+    uint8_t *keys_dirty; /* keys or expires changed since the last commit */
+    int dbmap_dirty;
+    uint8_t seed[16];
+    char lasterr[256];
+} ks;
+
+/* ---------------------------------------------------------------------------
+ * Small helpers
+ * ------------------------------------------------------------------------ */
+
+/* Scratch space for an encoded key: on the stack when small. */
+typedef struct keybuf {
+    char *p;
+    char small[256];
+} keybuf;
+
+static char *kb_alloc(keybuf *kb, size_t need) {
+    kb->p = need <= sizeof(kb->small) ? kb->small : malloc(need);
+    return kb->p;
+}
+
+static void kb_release(keybuf *kb) {
+    if (kb->p != kb->small) free(kb->p);
+}
+
+static void set_error(const char *what, char *err) {
+    snprintf(ks.lasterr, sizeof(ks.lasterr), "%s: %s", what, err ? err : "unknown error");
+    if (err) eng_free(err);
+}
+
+const char *tier_last_error(void) { return ks.lasterr; }
+
+static long long monotonic_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static uint16_t phys(int db) { return ks.dbmap[db]; }
+
+static void count_add(uint16_t pdb, int keys, int expires) {
+    ks.keys[pdb] += keys;
+    ks.expires[pdb] += expires;
+    ks.keys_dirty[pdb] = 1;
+}
+
+/* Upper bound of physical db pdb's range in the meta CF: [pdb+1]. The last
+ * id has no upper neighbour, so it gets no bound (it is last in the CF). */
+static size_t db_upper(char *out, uint16_t pdb) {
+    if (pdb == 0xFFFF) return 0;
+    enc_put_u16(out, (uint16_t)(pdb + 1));
+    return 2;
+}
+
+/* ---------------------------------------------------------------------------
+ * Open / close
+ * ------------------------------------------------------------------------ */
+
+static int read_record(const char *name, size_t nlen, char **val, size_t *vlen) {
+    char *err;
+    int r = eng_get(ks.e, ENG_CF_DEFAULT, name, nlen, val, vlen, &err);
+    if (r < 0) set_error("read", err);
+    return r;
+}
+
+static int load_seed(const tier_options *o) {
+    char *v;
+    size_t vlen;
+    int r = read_record(ENC_REC_SEED, strlen(ENC_REC_SEED), &v, &vlen);
+    if (r < 0) return -1;
+    if (r == 1 && vlen == 16) {
+        memcpy(ks.seed, v, 16);
+        eng_free(v);
+        return 0;
+    }
+    if (r == 1) eng_free(v);
+    memcpy(ks.seed, o->fresh_seed, 16);
+    eng_put(ks.e, ENG_CF_DEFAULT, ENC_REC_SEED, strlen(ENC_REC_SEED), (const char *)ks.seed, 16);
+    char fmt[4];
+    enc_put_u32(fmt, ENC_FORMAT_VERSION);
+    eng_put(ks.e, ENG_CF_DEFAULT, ENC_REC_FORMAT, strlen(ENC_REC_FORMAT), fmt, 4);
+    return 0;
+}
+
+/* The stored map may be shorter than `databases` (the setting grew): new
+ * logical dbs get the next unused physical ids. */
+static int load_dbmap(void) {
+    char *v;
+    size_t vlen;
+    int r = read_record(ENC_REC_DBMAP, strlen(ENC_REC_DBMAP), &v, &vlen);
+    if (r < 0) return -1;
+    int stored = r == 1 ? (int)(vlen / 2) : 0;
+    int total = stored > ks.ndb ? stored : ks.ndb;
+    uint16_t *map = calloc(total, sizeof(uint16_t));
+    uint8_t *used = calloc(65536, 1);
+    for (int i = 0; i < stored; i++) {
+        map[i] = enc_get_u16(v + 2 * i);
+        used[map[i]] = 1;
+    }
+    int next = 0;
+    for (int i = stored; i < total; i++) {
+        while (used[next]) next++;
+        map[i] = (uint16_t)next;
+        used[next] = 1;
+        ks.dbmap_dirty = 1;
+    }
+    if (r == 1) eng_free(v);
+    free(used);
+    ks.dbmap = map;
+    /* Logical dbs beyond `databases` keep their ids in the stored map (so a
+     * later restart with more databases finds them) but are not reachable. */
+    ks.nmap = total;
+    return 0;
+}
+
+static int load_counts(void) {
+    ks.keys = calloc(65536, sizeof(uint64_t));
+    ks.expires = calloc(65536, sizeof(uint64_t));
+    ks.keys_dirty = calloc(65536, 1);
+    for (int i = 0; i < ks.ndb; i++) {
+        char k[6], *v;
+        size_t vlen;
+        uint16_t pdb = phys(i);
+        int r = read_record(k, enc_keycount_key(k, pdb), &v, &vlen);
+        if (r < 0) return -1;
+        if (r == 1) {
+            if (vlen == 16) {
+                ks.keys[pdb] = enc_get_u64(v);
+                ks.expires[pdb] = enc_get_u64(v + 8);
+            }
+            eng_free(v);
+        }
+    }
+    return 0;
+}
+
+int tier_open(const tier_options *o, char **err) {
+    eng_options eo = {
+        .dir = o->dir,
+        .block_cache_size = o->block_cache_size,
+        .write_buffer_size = o->write_buffer_size,
+        .compression = o->compression,
+        .max_background_jobs = o->max_background_jobs,
+    };
+    char *e_err = NULL;
+    memset(&ks, 0, sizeof(ks));
+    ks.ndb = o->databases;
+    ks.e = eng_open(&eo, &e_err);
+    if (!ks.e) {
+        *err = strdup(e_err ? e_err : "cannot open the store");
+        if (e_err) eng_free(e_err);
+        return TIER_ERR;
+    }
+    if (load_seed(o) < 0 || load_dbmap() < 0 || load_counts() < 0) {
+        *err = strdup(ks.lasterr);
+        tier_close();
+        return TIER_ERR;
+    }
+    if (tier_commit(1, &e_err) != TIER_OK) {
+        *err = e_err;
+        tier_close();
+        return TIER_ERR;
+    }
+    return TIER_OK;
+}
+
+void tier_close(void) {
+    eng_close(ks.e);
+    free(ks.dbmap);
+    free(ks.keys);
+    free(ks.expires);
+    free(ks.keys_dirty);
+    memset(&ks, 0, sizeof(ks));
+}
+
+/* ---------------------------------------------------------------------------
+ * Lookup
+ * ------------------------------------------------------------------------ */
+
+const char *tier_type_name(int type) {
+    switch (type) {
+    case OBJ_STRING: return "string";
+    case OBJ_LIST: return "list";
+    case OBJ_SET: return "set";
+    case OBJ_ZSET: return "zset";
+    case OBJ_HASH: return "hash";
+    case OBJ_STREAM: return "stream";
+    }
+    return "none";
+}
+
+void tier_obj_free(tier_obj *o) {
+    if (o->raw) eng_free(o->raw);
+    memset(o, 0, sizeof(*o));
+}
+
+static void put_expire_entry(uint16_t pdb, const char *key, size_t klen, int64_t when, int add) {
+    keybuf kb;
+    char *k = kb_alloc(&kb, enc_expire_key_len(klen));
+    size_t n = enc_expire_key(k, when, pdb, key, klen);
+    if (add)
+        eng_put(ks.e, ENG_CF_EXPIRE, k, n, "", 0);
+    else
+        eng_del(ks.e, ENG_CF_EXPIRE, k, n);
+    kb_release(&kb);
+}
+
+/* Read the meta record of key in physical db pdb into out. */
+static int read_meta(uint16_t pdb, const char *key, size_t klen, tier_obj *out) {
+    memset(out, 0, sizeof(*out));
+    keybuf kb;
+    char *k = kb_alloc(&kb, enc_meta_key_len(klen));
+    size_t n = enc_meta_key(k, pdb, enc_key_hash(ks.seed, key, klen), key, klen);
+    char *v, *err;
+    size_t vlen;
+    int r = eng_get(ks.e, ENG_CF_META, k, n, &v, &vlen, &err);
+    kb_release(&kb);
+    if (r < 0) {
+        set_error("read", err);
+        return TIER_ERR;
+    }
+    if (r == 0) return TIER_OK;
+    enc_meta m;
+    if (enc_meta_parse(v, vlen, &m) < 0) {
+        eng_free(v);
+        snprintf(ks.lasterr, sizeof(ks.lasterr), "corrupt metadata record");
+        return TIER_ERR;
+    }
+    out->exists = 1;
+    out->type = m.type;
+    out->expire_ms = m.expire_ms;
+    out->val = m.body;
+    out->len = m.bodylen;
+    out->raw = v;
+    return TIER_OK;
+}
+
+static void delete_phys(uint16_t pdb, const char *key, size_t klen, const tier_obj *old) {
+    keybuf kb;
+    char *k = kb_alloc(&kb, enc_meta_key_len(klen));
+    size_t n = enc_meta_key(k, pdb, enc_key_hash(ks.seed, key, klen), key, klen);
+    eng_del(ks.e, ENG_CF_META, k, n);
+    kb_release(&kb);
+    if (old->expire_ms) put_expire_entry(pdb, key, klen, old->expire_ms, 0);
+    count_add(pdb, -1, old->expire_ms ? -1 : 0);
+}
+
+int tier_lookup(int db, const char *key, size_t klen, int64_t now_ms, tier_obj *out) {
+    uint16_t pdb = phys(db);
+    if (read_meta(pdb, key, klen, out) != TIER_OK) return TIER_ERR;
+    if (out->exists && out->expire_ms && out->expire_ms <= now_ms) {
+        delete_phys(pdb, key, klen, out);
+        tier_obj_free(out);
+    }
+    return TIER_OK;
+}
+
+/* ---------------------------------------------------------------------------
+ * Changes
+ * ------------------------------------------------------------------------ */
+
+static void write_meta(uint16_t pdb, const char *key, size_t klen, int type, int64_t expire_ms,
+                       const char *body, size_t blen, const tier_obj *old) {
+    keybuf kk, kv;
+    char *k = kb_alloc(&kk, enc_meta_key_len(klen));
+    size_t kn = enc_meta_key(k, pdb, enc_key_hash(ks.seed, key, klen), key, klen);
+    size_t hl = enc_meta_header_len(expire_ms);
+    char *v = kb_alloc(&kv, hl + blen);
+    enc_meta_header(v, (uint8_t)type, expire_ms);
+    if (blen) memcpy(v + hl, body, blen);
+    eng_put(ks.e, ENG_CF_META, k, kn, v, hl + blen);
+    kb_release(&kk);
+    kb_release(&kv);
+
+    int64_t old_exp = old->exists ? old->expire_ms : 0;
+    if (old_exp != expire_ms) {
+        if (old_exp) put_expire_entry(pdb, key, klen, old_exp, 0);
+        if (expire_ms) put_expire_entry(pdb, key, klen, expire_ms, 1);
+    }
+    count_add(pdb, old->exists ? 0 : 1, (expire_ms != 0) - (old_exp != 0));
+}
+
+void tier_set_string(int db, const char *key, size_t klen, const char *val, size_t vlen,
+                     int64_t expire_ms, const tier_obj *old) {
+    write_meta(phys(db), key, klen, OBJ_STRING, expire_ms, val, vlen, old);
+}
+
+void tier_delete(int db, const char *key, size_t klen, const tier_obj *old) {
+    delete_phys(phys(db), key, klen, old);
+}
+
+void tier_set_expire(int db, const char *key, size_t klen, const tier_obj *old, int64_t expire_ms) {
+    write_meta(phys(db), key, klen, old->type, expire_ms, old->val, old->len, old);
+}
+
+void tier_copy(int dstdb, const char *dst, size_t dlen, const tier_obj *src, const tier_obj *old_dst) {
+    write_meta(phys(dstdb), dst, dlen, src->type, src->expire_ms, src->val, src->len, old_dst);
+}
+
+/* ---------------------------------------------------------------------------
+ * Whole databases
+ * ------------------------------------------------------------------------ */
+
+uint64_t tier_dbsize(int db) { return ks.keys[phys(db)]; }
+uint64_t tier_dbexpires(int db) { return ks.expires[phys(db)]; }
+
+/* Queue deletion of everything physical db pdb holds. Expire-index entries
+ * are left: the active cycle drops them when they come due and find no key. */
+static void queue_flush(uint16_t pdb) {
+    char lo[2], hi[3];
+    enc_put_u16(lo, pdb);
+    size_t hl = db_upper(hi, pdb);
+    if (!hl) { /* last id: everything from [pdb] on */
+        memcpy(hi, "\xff\xff\xff", 3);
+        hl = 3;
+    }
+    eng_delete_range(ks.e, ENG_CF_META, lo, 2, hi, hl);
+    eng_delete_range(ks.e, ENG_CF_SUB, lo, 2, hi, hl);
+    eng_delete_range(ks.e, ENG_CF_ZSCORE, lo, 2, hi, hl);
+    ks.keys[pdb] = 0;
+    ks.expires[pdb] = 0;
+    ks.keys_dirty[pdb] = 1;
+}
+
+int tier_flushdb(int db, int sync) {
+    queue_flush(phys(db));
+    char *err;
+    return tier_commit(sync, &err) == TIER_OK ? TIER_OK : (set_error("flush", err), TIER_ERR);
+}
+
+int tier_flushall(int sync) {
+    for (int i = 0; i < ks.ndb; i++) queue_flush(phys(i));
+    char *err;
+    return tier_commit(sync, &err) == TIER_OK ? TIER_OK : (set_error("flush", err), TIER_ERR);
+}
+
+void tier_swapdb(int a, int b) {
+    uint16_t t = ks.dbmap[a];
+    ks.dbmap[a] = ks.dbmap[b];
+    ks.dbmap[b] = t;
+    ks.dbmap_dirty = 1;
+}
+
+/* ---------------------------------------------------------------------------
+ * Iteration
+ * ------------------------------------------------------------------------ */
+
+static eng_iter *db_iter(uint16_t pdb, uint64_t from) {
+    char hi[2], seek[ENC_META_KEY_PREFIX];
+    size_t hl = db_upper(hi, pdb);
+    eng_iter *it = eng_iter_new(ks.e, ENG_CF_META, hl ? hi : NULL, hl);
+    eng_iter_seek(it, seek, enc_meta_seek(seek, pdb, from));
+    return it;
+}
+
+int tier_scan(int db, uint64_t cursor, long count, tier_scan_fn *fn, void *ctx, uint64_t *next) {
+    uint16_t pdb = phys(db);
+    eng_iter *it = db_iter(pdb, cursor);
+    long seen = 0;
+    uint64_t last = 0;
+    *next = 0;
+    for (; eng_iter_valid(it); eng_iter_next(it)) {
+        size_t kl, vl;
+        const char *k = eng_iter_key(it, &kl), *v = eng_iter_value(it, &vl);
+        uint16_t d;
+        uint64_t h;
+        const char *key;
+        size_t keylen;
+        enc_meta m;
+        if (enc_meta_key_parse(k, kl, &d, &h, &key, &keylen) < 0 || d != pdb) break;
+        if (seen >= count && h != last) {
+            *next = h;
+            break;
+        }
+        if (enc_meta_parse(v, vl, &m) == 0) fn(key, keylen, m.type, m.expire_ms, ctx);
+        seen++;
+        last = h;
+    }
+    eng_iter_free(it);
+    return TIER_OK;
+}
+
+int tier_randomkey(int db, int64_t now_ms, char **key, size_t *klen, int *found) {
+    uint16_t pdb = phys(db);
+    *found = 0;
+    if (ks.keys[pdb] == 0) return TIER_OK;
+    /* Seek to a random hash and take the first live key from there on,
+     * wrapping around once. Keys sit at random hash positions, so this is
+     * close to uniform. */
+    uint64_t r;
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)rand();
+    memcpy(&r, b, 8);
+    for (int pass = 0; pass < 2 && !*found; pass++) {
+        eng_iter *it = db_iter(pdb, pass == 0 ? r : 0);
+        for (; eng_iter_valid(it); eng_iter_next(it)) {
+            size_t kl, vl;
+            const char *k = eng_iter_key(it, &kl), *v = eng_iter_value(it, &vl);
+            uint16_t d;
+            uint64_t h;
+            const char *kp;
+            size_t kpl;
+            enc_meta m;
+            if (enc_meta_key_parse(k, kl, &d, &h, &kp, &kpl) < 0 || enc_meta_parse(v, vl, &m) < 0)
+                continue;
+            if (m.expire_ms && m.expire_ms <= now_ms) continue;
+            *key = malloc(kpl + 1);
+            memcpy(*key, kp, kpl);
+            (*key)[kpl] = 0;
+            *klen = kpl;
+            *found = 1;
+            break;
+        }
+        eng_iter_free(it);
+    }
+    return TIER_OK;
+}
+
+/* ---------------------------------------------------------------------------
+ * Active expiry
+ * ------------------------------------------------------------------------ */
+
+/* Due entries are collected first and deleted after the iterator is gone:
+ * the iterator reads the pending batch, which must not change under it. */
+typedef struct due_key {
+    int64_t when;
+    uint16_t pdb;
+    char *key;
+    size_t klen;
+} due_key;
+
+long tier_expire_cycle(int64_t now_ms, long max_keys, long long budget_us) {
+    long long start = monotonic_us();
+    long deleted = 0;
+    char hi[8];
+    enc_put_u64(hi, (uint64_t)now_ms + 1);
+    while (deleted < max_keys) {
+        due_key due[64];
+        int n = 0;
+        eng_iter *it = eng_iter_new(ks.e, ENG_CF_EXPIRE, hi, 8);
+        eng_iter_seek(it, "", 0);
+        for (; n < 64 && eng_iter_valid(it); eng_iter_next(it)) {
+            size_t kl;
+            const char *k = eng_iter_key(it, &kl), *key;
+            if (enc_expire_key_parse(k, kl, &due[n].when, &due[n].pdb, &key, &due[n].klen) < 0)
+                continue;
+            due[n].key = malloc(due[n].klen + 1);
+            memcpy(due[n].key, key, due[n].klen);
+            n++;
+        }
+        eng_iter_free(it);
+        for (int i = 0; i < n; i++) {
+            tier_obj o;
+            if (read_meta(due[i].pdb, due[i].key, due[i].klen, &o) == TIER_OK && o.exists &&
+                o.expire_ms == due[i].when) {
+                delete_phys(due[i].pdb, due[i].key, due[i].klen, &o);
+                deleted++;
+            } else {
+                /* Stale entry: the key was flushed or its expiry moved. */
+                put_expire_entry(due[i].pdb, due[i].key, due[i].klen, due[i].when, 0);
+            }
+            tier_obj_free(&o);
+            free(due[i].key);
+        }
+        if (n < 64 || monotonic_us() - start > budget_us) break;
+    }
+    return deleted;
+}
+
+/* ---------------------------------------------------------------------------
+ * Commit
+ * ------------------------------------------------------------------------ */
+
+static void put_bookkeeping(void) {
+    if (ks.dbmap_dirty) {
+        char *v = malloc(2 * (size_t)ks.nmap);
+        for (int i = 0; i < ks.nmap; i++) enc_put_u16(v + 2 * i, ks.dbmap[i]);
+        eng_put(ks.e, ENG_CF_DEFAULT, ENC_REC_DBMAP, strlen(ENC_REC_DBMAP), v, 2 * (size_t)ks.nmap);
+        free(v);
+        ks.dbmap_dirty = 0;
+    }
+    for (int i = 0; i < ks.ndb; i++) {
+        uint16_t pdb = phys(i);
+        if (!ks.keys_dirty[pdb]) continue;
+        char k[6], v[16];
+        enc_put_u64(v, ks.keys[pdb]);
+        enc_put_u64(v + 8, ks.expires[pdb]);
+        eng_put(ks.e, ENG_CF_DEFAULT, k, enc_keycount_key(k, pdb), v, 16);
+        ks.keys_dirty[pdb] = 0;
+    }
+}
+
+int tier_commit(int sync, char **err) {
+    *err = NULL;
+    if (eng_pending(ks.e) == 0 && !ks.dbmap_dirty) return TIER_OK;
+    put_bookkeeping();
+    char *e_err;
+    if (eng_commit(ks.e, sync, &e_err) < 0) {
+        *err = strdup(e_err ? e_err : "commit failed");
+        set_error("write", e_err);
+        /* The batch is gone: in-memory bookkeeping must match the disk again.
+         * SWAPDB's map change is lost with it, as the batch was. */
+        free(ks.dbmap);
+        ks.dbmap = NULL;
+        free(ks.keys);
+        free(ks.expires);
+        free(ks.keys_dirty);
+        load_dbmap();
+        load_counts();
+        return TIER_ERR;
+    }
+    return TIER_OK;
+}
+
+int tier_pending(void) { return eng_pending(ks.e); }
+
+int tier_sync_wal(char **err) {
+    char *e_err;
+    *err = NULL;
+    if (eng_sync_wal(ks.e, &e_err) < 0) {
+        *err = strdup(e_err ? e_err : "sync failed");
+        eng_free(e_err);
+        return TIER_ERR;
+    }
+    return TIER_OK;
+}
+
+int tier_engine_property(const char *name, uint64_t *out) { return eng_property(ks.e, name, out); }

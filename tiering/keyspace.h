@@ -1,0 +1,109 @@
+/* keyspace.h - the keyspace as commands see it: logical databases of keys
+ * with a type, an optional expiry and a value, whatever tier holds them.
+ *
+ * This layer owns the store (engine + encoding) and hides both from the
+ * command code: a command looks a key up, checks its type, and asks for a
+ * change. Every change goes into the engine's pending batch (write-through);
+ * tier_commit() at the end of an event-loop turn makes the turn's changes
+ * durable before replies leave the server.
+ *
+ * Expiry: a lookup never returns an expired key (it is deleted on the spot,
+ * "lazy expiry"); tier_expire_cycle() deletes due keys found through the
+ * expire index within a time budget ("active expiry").
+ *
+ * Databases: logical numbers 0..n-1 map to physical ids stored in keys, so
+ * SWAPDB swaps two map entries instead of rewriting data.
+ */
+#ifndef STRATA_KEYSPACE_H
+#define STRATA_KEYSPACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "encoding.h"
+
+/* Key types (same numbers as the on-disk type byte). */
+enum {
+    OBJ_STRING = ENC_TYPE_STRING,
+    OBJ_LIST = ENC_TYPE_LIST,
+    OBJ_SET = ENC_TYPE_SET,
+    OBJ_ZSET = ENC_TYPE_ZSET,
+    OBJ_HASH = ENC_TYPE_HASH,
+    OBJ_STREAM = ENC_TYPE_STREAM,
+};
+
+/* What a lookup finds. Owns its buffer: release with tier_obj_free(). */
+typedef struct tier_obj {
+    int exists;
+    int type;
+    int64_t expire_ms;  /* absolute unix ms; 0 = no expiry */
+    const char *val;    /* strings: the value's bytes (points into raw) */
+    size_t len;
+    char *raw;          /* the stored record, engine-allocated */
+} tier_obj;
+
+typedef struct tier_options {
+    const char *dir;
+    int databases;
+    uint64_t block_cache_size;
+    uint64_t write_buffer_size;
+    const char *compression;
+    int max_background_jobs;
+    uint8_t fresh_seed[16]; /* random bytes; used only when the store is new */
+} tier_options;
+
+/* Status codes of this layer. */
+enum { TIER_OK = 0, TIER_ERR = -1 };
+
+/* Open the store. Returns TIER_OK, or TIER_ERR with *err set (free()). */
+int tier_open(const tier_options *o, char **err);
+void tier_close(void);
+
+/* Text of the last engine error (static storage, "" if none). */
+const char *tier_last_error(void);
+
+/* Look up key in logical db at time now_ms. Returns TIER_OK (out->exists
+ * tells whether it is there) or TIER_ERR on an I/O error. An expired key is
+ * deleted and reported absent. */
+int tier_lookup(int db, const char *key, size_t klen, int64_t now_ms, tier_obj *out);
+void tier_obj_free(tier_obj *o);
+const char *tier_type_name(int type);
+
+/* Store a string value, replacing whatever `old` (this command's lookup of
+ * the same key) describes. expire_ms 0 = no expiry. */
+void tier_set_string(int db, const char *key, size_t klen, const char *val, size_t vlen,
+                     int64_t expire_ms, const tier_obj *old);
+/* Delete the key `old` describes (old->exists must be true). */
+void tier_delete(int db, const char *key, size_t klen, const tier_obj *old);
+/* Change only the expiry of an existing key (0 = persist). */
+void tier_set_expire(int db, const char *key, size_t klen, const tier_obj *old, int64_t expire_ms);
+/* Copy the value `src` describes to dst (replacing `old_dst`), in db dstdb. */
+void tier_copy(int dstdb, const char *dst, size_t dlen, const tier_obj *src, const tier_obj *old_dst);
+
+uint64_t tier_dbsize(int db);
+uint64_t tier_dbexpires(int db); /* keys with an expiry */
+int tier_flushdb(int db, int sync);
+int tier_flushall(int sync);
+void tier_swapdb(int a, int b);
+
+/* SCAN step over db: visit keys from cursor on, calling fn for each (type
+ * given), until about `count` keys were seen. Returns the next cursor (0 at
+ * the end). Keys that share a hash are never split across calls. */
+typedef void tier_scan_fn(const char *key, size_t klen, int type, int64_t expire_ms, void *ctx);
+int tier_scan(int db, uint64_t cursor, long count, tier_scan_fn *fn, void *ctx, uint64_t *next);
+/* A random live key, or *found = 0 when the db is empty. key is malloc'd. */
+int tier_randomkey(int db, int64_t now_ms, char **key, size_t *klen, int *found);
+
+/* Active expiry: delete up to max_keys due keys, stop after budget_us.
+ * Returns the number of keys deleted. */
+long tier_expire_cycle(int64_t now_ms, long max_keys, long long budget_us);
+
+/* Make the turn's changes durable (sync the WAL if sync). TIER_OK/TIER_ERR. */
+int tier_commit(int sync, char **err);
+int tier_pending(void);
+int tier_sync_wal(char **err);
+
+/* Engine figures for INFO. */
+int tier_engine_property(const char *name, uint64_t *out);
+
+#endif
