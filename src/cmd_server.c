@@ -47,6 +47,33 @@ void timeCommand(client *c) {
  * of the process until checkpoints (SAVE/BGSAVE) exist. */
 void lastsaveCommand(client *c) { reply_longlong(c, server.start_ms / 1000); }
 
+/* AUTH [username] password. Until ACLs exist the only user is "default",
+ * whose password is requirepass (none: any password is accepted for it). */
+void authCommand(client *c) {
+    if (c->argc > 3) {
+        reply_error(c, ERR_SYNTAX);
+        return;
+    }
+    const char *pass = server_config.requirepass;
+    int nopass = !pass || !pass[0];
+    if (c->argc == 2 && nopass) {
+        reply_error(c, "ERR AUTH <password> called without any password configured for the default user. "
+                       "Are you sure your configuration is correct?");
+        return;
+    }
+    const resp_arg *given = &c->argv[c->argc - 1];
+    int user_ok = c->argc == 2 || arg_is(c, 1, "default");
+    int pass_ok = nopass || (given->len == strlen(pass) && memcmp(given->ptr, pass, given->len) == 0);
+    if (!user_ok || !pass_ok) {
+        server_log(LOG_VERBOSE, "Failed AUTH attempt from client id=%llu addr=%s", (unsigned long long)c->id,
+                   c->addr);
+        reply_error(c, "WRONGPASS invalid username-password pair or user is disabled.");
+        return;
+    }
+    c->authenticated = 1;
+    reply_ok(c);
+}
+
 /* Reply with a help array of status lines, as Redis's addReplyHelp does. */
 static void reply_help(client *c, const char *cmd, const char **lines, int n) {
     reply_array_len(c, n + 2);

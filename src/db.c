@@ -410,7 +410,7 @@ static void ttl_generic(client *c, int ms, int absolute) {
     } else if (!o.expire_ms) {
         reply_longlong(c, -1);
     } else if (absolute) {
-        reply_longlong(c, ms ? o.expire_ms : o.expire_ms / 1000);
+        reply_longlong(c, ms ? o.expire_ms : (o.expire_ms + 500) / 1000);
     } else {
         long long ttl = o.expire_ms - server_mstime();
         if (ttl < 0) ttl = 0;

@@ -60,6 +60,7 @@ static client *client_create(int fd, int unix_sock) {
     c->id = ++server.next_client_id;
     c->fd = fd;
     c->resp = 2;
+    c->authenticated = !(server_config.requirepass && server_config.requirepass[0]);
     c->ctime_ms = c->last_ms = util_mstime();
     if (unix_sock) c->flags |= CLIENT_UNIX_SOCKET;
     resp_limits lim = {
@@ -139,7 +140,7 @@ static void process_input(client *c) {
         int r = resp_parse(&c->parser, c->qbuf + c->qpos, c->qlen - c->qpos, &used);
         c->qpos += used;
         if (r == RESP_ERR) {
-            reply_errorf(c, "%s", c->parser.err);
+            reply_errorf(c, "ERR %s", c->parser.err);
             client_close_after_reply(c);
             server_log(LOG_VERBOSE, "Protocol error (%s) from client: id=%llu addr=%s", c->parser.err,
                        (unsigned long long)c->id, c->addr);

@@ -49,6 +49,7 @@ typedef struct client {
     /* state */
     int db;
     int resp;
+    int authenticated; /* passed AUTH, or no password was required at connect */
     char *name; /* CLIENT SETNAME, malloc'd or NULL */
     char addr[64], laddr[64];
     long long ctime_ms, last_ms;
@@ -190,7 +191,7 @@ DECLARE(pttl); DECLARE(expiretime); DECLARE(pexpiretime); DECLARE(persist); DECL
 DECLARE(dbsize); DECLARE(flushdb); DECLARE(flushall); DECLARE(swapdb); DECLARE(object);
 /* cmd_server.c */
 DECLARE(ping); DECLARE(echo); DECLARE(quit); DECLARE(time); DECLARE(info); DECLARE(shutdown);
-DECLARE(command); DECLARE(config); DECLARE(client); DECLARE(lastsave);
+DECLARE(command); DECLARE(config); DECLARE(client); DECLARE(lastsave); DECLARE(auth);
 
 /* ---- db.c: helpers shared by the type files ---- */
 /* Look up key for a command: replies with a store error and returns -1 on

@@ -20,8 +20,11 @@
 
 #define KEY(i) c->argv[i].ptr, c->argv[i].len
 
-static int check_string_size(client *c, long long size) {
-    if (size > server_config.proto_max_bulk_len) {
+/* A string of size + append bytes must stay within proto-max-bulk-len;
+ * the sum is checked for overflow too (SETRANGE takes any offset). */
+static int check_string_size(client *c, long long size, long long append) {
+    long long total = (long long)((uint64_t)size + (uint64_t)append);
+    if (total > server_config.proto_max_bulk_len || total < size || total < append) {
         reply_error(c, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
         return -1;
     }
@@ -62,6 +65,14 @@ static int parse_expire(client *c, int i, int unit_seconds, int relative, const 
     return 0;
 }
 
+static int expire_option(client *c, int j) {
+    if (arg_is(c, j, "EX")) return OPT_EX;
+    if (arg_is(c, j, "PX")) return OPT_PX;
+    if (arg_is(c, j, "EXAT")) return OPT_EXAT;
+    if (arg_is(c, j, "PXAT")) return OPT_PXAT;
+    return 0;
+}
+
 /* Parse the flags; *expire_arg gets the index of the expire value (or -1),
  * which the caller validates with expire_from_options() at the moment Redis
  * does (before the lookup for SET, after it for GETEX). */
@@ -70,7 +81,7 @@ static int parse_string_options(client *c, int first, int kind, int *flags, int 
     *expire_arg = -1;
     for (int j = first; j < c->argc; j++) {
         int more = j + 1 < c->argc;
-        int f = *flags;
+        int f = *flags, opt;
         if (arg_is(c, j, "NX") && !(f & (OPT_XX)) && kind == FOR_SET) {
             *flags |= OPT_NX;
         } else if (arg_is(c, j, "XX") && !(f & OPT_NX) && kind == FOR_SET) {
@@ -81,9 +92,10 @@ static int parse_string_options(client *c, int first, int kind, int *flags, int 
             *flags |= OPT_KEEPTTL;
         } else if (arg_is(c, j, "PERSIST") && !(f & (OPT_KEEPTTL | OPT_ANY_EXPIRE)) && kind == FOR_GETEX) {
             *flags |= OPT_PERSIST;
-        } else if (more && !(f & (OPT_KEEPTTL | OPT_PERSIST | OPT_ANY_EXPIRE)) &&
-                   (arg_is(c, j, "EX") || arg_is(c, j, "PX") || arg_is(c, j, "EXAT") || arg_is(c, j, "PXAT"))) {
-            *flags |= arg_is(c, j, "EX") ? OPT_EX : arg_is(c, j, "PX") ? OPT_PX : arg_is(c, j, "EXAT") ? OPT_EXAT : OPT_PXAT;
+        } else if (more && (opt = expire_option(c, j)) &&
+                   !(f & (OPT_KEEPTTL | OPT_PERSIST | (OPT_ANY_EXPIRE & ~opt)))) {
+            /* The same unit may repeat (the last value wins), as in Redis. */
+            *flags |= opt;
             *expire_arg = ++j;
         } else {
             reply_error(c, ERR_SYNTAX);
@@ -270,7 +282,7 @@ void appendCommand(client *c) {
     tier_obj o;
     if (lookup_string(c, 1, &o) < 0) return;
     size_t total = o.len + c->argv[2].len;
-    if (o.exists && check_string_size(c, (long long)total) < 0) {
+    if (o.exists && check_string_size(c, (long long)o.len, (long long)c->argv[2].len) < 0) {
         tier_obj_free(&o);
         return;
     }
@@ -406,7 +418,7 @@ void setrangeCommand(client *c) {
         tier_obj_free(&o);
         return;
     }
-    if (check_string_size(c, offset + (long long)vlen) < 0) {
+    if (check_string_size(c, offset, (long long)vlen) < 0) {
         tier_obj_free(&o);
         return;
     }
