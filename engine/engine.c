@@ -270,3 +270,5 @@ int eng_property(eng *e, const char *name, uint64_t *out) {
     *out = sum;
     return 0;
 }
+
+void eng_set_block_cache_capacity(eng *e, uint64_t bytes) { rocksdb_cache_set_capacity(e->cache, bytes); }

@@ -81,6 +81,9 @@ const char *eng_iter_key(eng_iter *it, size_t *len);
 const char *eng_iter_value(eng_iter *it, size_t *len);
 void eng_iter_free(eng_iter *it);
 
+/* Resize the shared block cache (CONFIG SET rocksdb-block-cache-size). */
+void eng_set_block_cache_capacity(eng *e, uint64_t bytes);
+
 /* A RocksDB integer property ("rocksdb.estimate-num-keys", ...) summed over
  * all column families (block-cache figures, being shared, are taken once).
  * Returns 0 on success. */

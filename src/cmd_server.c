@@ -219,6 +219,7 @@ static void info_clients(text *t) {
 static void info_memory(text *t) {
     struct mallinfo2 mi = mallinfo2();
     long long used = (long long)(mi.uordblks + mi.hblkhd), rss = process_rss();
+    if (used == 0) used = rss; /* an allocator without mallinfo (sanitizer builds) */
     uint64_t cache = 0, memtables = 0, sst = 0;
     tier_engine_property("rocksdb.block-cache-usage", &cache);
     tier_engine_property("rocksdb.cur-size-all-mem-tables", &memtables);

@@ -27,6 +27,7 @@
 #include "util.h"
 
 static struct event *listen_events[16];
+static int listen_unix_sock[16];
 
 /* ---------------------------------------------------------------------------
  * Client lifecycle
@@ -137,6 +138,8 @@ void client_close_asap(client *c) {
 static void process_input(client *c) {
     while (c->qpos < c->qlen && !(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP))) {
         size_t used = 0;
+        /* Before AUTH, requests are limited in size as Redis 7.0.15 does. */
+        c->parser.unauthenticated = !c->authenticated;
         int r = resp_parse(&c->parser, c->qbuf + c->qpos, c->qlen - c->qpos, &used);
         c->qpos += used;
         if (r == RESP_ERR) {
@@ -303,6 +306,7 @@ static int add_listener(int fd, int unix_sock) {
         return -1;
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    listen_unix_sock[server.nlisten] = unix_sock;
     listen_events[server.nlisten] =
         event_new(server.base, fd, EV_READ | EV_PERSIST, accept_cb, (void *)(intptr_t)unix_sock);
     event_add(listen_events[server.nlisten], NULL);
@@ -361,7 +365,7 @@ static int listen_unix(const char *path) {
     return add_listener(fd, 1);
 }
 
-int net_listen(void) {
+static int listen_all_tcp(void) {
     if (server_config.port > 0) {
         char *binds = strdup(server_config.bind ? server_config.bind : "127.0.0.1");
         char *save = NULL;
@@ -374,6 +378,35 @@ int net_listen(void) {
         }
         free(binds);
     }
+    return 0;
+}
+
+static void close_listener(int i) {
+    event_free(listen_events[i]);
+    close(server.listen_fds[i]);
+}
+
+/* CONFIG SET port/bind: drop the TCP listeners and listen again with the
+ * new values. On failure the caller restores the old values and calls this
+ * again. */
+int net_relisten_tcp(void) {
+    int kept = 0;
+    for (int i = 0; i < server.nlisten; i++) {
+        if (listen_unix_sock[i]) {
+            listen_events[kept] = listen_events[i];
+            server.listen_fds[kept] = server.listen_fds[i];
+            listen_unix_sock[kept] = 1;
+            kept++;
+        } else {
+            close_listener(i);
+        }
+    }
+    server.nlisten = kept;
+    return listen_all_tcp();
+}
+
+int net_listen(void) {
+    if (listen_all_tcp() < 0) return -1;
     if (server_config.unixsocket && server_config.unixsocket[0] && listen_unix(server_config.unixsocket) < 0)
         return -1;
     if (server.nlisten == 0) {
@@ -384,10 +417,7 @@ int net_listen(void) {
 }
 
 void net_close_listeners(void) {
-    for (int i = 0; i < server.nlisten; i++) {
-        event_free(listen_events[i]);
-        close(server.listen_fds[i]);
-    }
+    for (int i = 0; i < server.nlisten; i++) close_listener(i);
     server.nlisten = 0;
     if (server.unixsocket_path) {
         unlink(server.unixsocket_path);

@@ -171,6 +171,22 @@ static void signal_cb(int sig, short what, void *arg) {
 }
 
 /* ---------------------------------------------------------------------------
+ * CONFIG SET hooks
+ * ------------------------------------------------------------------------ */
+
+static int config_try_apply(const char *name, char *err, size_t errlen) {
+    if (!strcmp(name, "port") || !strcmp(name, "bind")) {
+        if (net_relisten_tcp() < 0) {
+            snprintf(err, errlen, "Unable to listen on this port");
+            return -1;
+        }
+    } else if (!strcmp(name, "rocksdb-block-cache-size")) {
+        tier_set_block_cache_capacity((uint64_t)server_config.rocksdb_block_cache_size);
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------
  * Start / run / stop
  * ------------------------------------------------------------------------ */
 
@@ -203,6 +219,7 @@ int server_start(void) {
         tier_close();
         return -1;
     }
+    config_try_apply_hook = config_try_apply;
     cron_event = event_new(server.base, -1, EV_PERSIST, cron_cb, NULL);
     schedule_cron();
     sigterm_event = evsignal_new(server.base, SIGTERM, signal_cb, NULL);

@@ -130,6 +130,7 @@ void client_close_asap(client *c); /* freed at the end of the turn */
 void net_flush_pending(void);
 int net_listen(void);
 void net_close_listeners(void);
+int net_relisten_tcp(void);
 void client_info_string(client *c, char *buf, size_t cap);
 
 /* ---- reply.c: append to a client's output ---- */

@@ -552,3 +552,5 @@ int tier_sync_wal(char **err) {
 }
 
 int tier_engine_property(const char *name, uint64_t *out) { return eng_property(ks.e, name, out); }
+
+void tier_set_block_cache_capacity(uint64_t bytes) { eng_set_block_cache_capacity(ks.e, bytes); }

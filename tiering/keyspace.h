@@ -103,6 +103,8 @@ int tier_commit(int sync, char **err);
 int tier_pending(void);
 int tier_sync_wal(char **err);
 
+void tier_set_block_cache_capacity(uint64_t bytes);
+
 /* Engine figures for INFO. */
 int tier_engine_property(const char *name, uint64_t *out);
 

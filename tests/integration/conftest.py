@@ -447,6 +447,9 @@ class ServerProcess:
         """Send SHUTDOWN [args]; wait for the process to exit; return code."""
         try:
             with RespClient(self.host, self.port) as c:
+                pw = self.password()
+                if pw is not None:
+                    c.call("AUTH", pw)
                 c.send_command("SHUTDOWN", *args)
                 c.read_until_closed(timeout)
         except OSError:
@@ -476,6 +479,14 @@ class ServerProcess:
         if new_port:
             self.port = free_port()
         return self.start(wait=wait)
+
+    def password(self):
+        """The --requirepass given on the command line, if any (last wins)."""
+        pw = None
+        for i, a in enumerate(self.extra_args[:-1]):
+            if a == "--requirepass":
+                pw = self.extra_args[i + 1]
+        return pw or None
 
     # -- clients --
     def client(self, timeout=10.0):

@@ -33,6 +33,7 @@ Script format (tests/integration/diff/*.txt):
 """
 
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -317,9 +318,10 @@ def run_script(script, strata, oracle, on_line=None):
                 co.send_command(*line.args)
                 s = cs.read_reply()
                 o = co.read_reply()
-            except ConnectionError as e:
-                mismatches.append(Mismatch(script.name, line, "connection error: %s" % e,
-                                           b"<connection closed>", b""))
+            except (ConnectionError, socket.timeout) as e:
+                what = "timeout waiting for a reply" if isinstance(e, socket.timeout) else "connection error"
+                mismatches.append(Mismatch(script.name, line, "%s: %s" % (what, e),
+                                           b"<no reply>", b""))
                 if not strata.alive():
                     mismatches.append(Mismatch(script.name, line, "strata process died (exit %s)"
                                                % strata.wait_exit(1), b"", b""))

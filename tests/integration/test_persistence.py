@@ -257,8 +257,17 @@ def test_flushall_persists(strata):
 # kill -9
 # ---------------------------------------------------------------------------
 
+def _skip_redis_everysec(fsync):
+    # redis-server with appendfsync everysec postpones the AOF write(2) while a
+    # background fsync is still running (up to 2s) yet keeps replying, so under
+    # load it loses acknowledged writes on kill -9. strata promises more: with
+    # everysec the write reaches the OS (RocksDB WAL) before the reply.
+    if SELF_MODE and fsync == "everysec":
+        pytest.skip("redis-server may lose acknowledged writes on kill -9 under everysec")
+
 @pytest.mark.parametrize("fsync", ["always", "everysec"])
 def test_kill9_keeps_acknowledged_writes(strata_factory, fsync):
+    _skip_redis_everysec(fsync)
     srv = strata_factory(["--appendfsync", fsync])
     acked = {}
     counter = 0
@@ -295,6 +304,7 @@ def test_kill9_keeps_acknowledged_writes(strata_factory, fsync):
 def test_kill9_during_concurrent_writes(strata_factory, fsync):
     """Several clients write as fast as they can; the server is killed under
     load. Every write that got its reply must be there after restart."""
+    _skip_redis_everysec(fsync)
     srv = strata_factory(["--appendfsync", fsync])
     n_clients = 4
     acked = [dict() for _ in range(n_clients)]
