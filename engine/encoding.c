@@ -153,6 +153,61 @@ int enc_meta_parse(const char *v, size_t vlen, enc_meta *m) {
 }
 
 /* ---------------------------------------------------------------------------
+ * compound values: meta body, sub and zscore keys
+ * ------------------------------------------------------------------------ */
+
+size_t enc_compound_body(char *out, uint64_t version, uint64_t count) {
+    enc_put_u64(out, version);
+    enc_put_u64(out + 8, count);
+    return ENC_COMPOUND_BODY;
+}
+
+int enc_compound_parse(const char *body, size_t len, uint64_t *version, uint64_t *count,
+                       const char **extra, size_t *extralen) {
+    if (len < ENC_COMPOUND_BODY) return -1;
+    *version = enc_get_u64(body);
+    *count = enc_get_u64(body + 8);
+    *extra = body + ENC_COMPOUND_BODY;
+    *extralen = len - ENC_COMPOUND_BODY;
+    return 0;
+}
+
+size_t enc_sub_prefix_len(size_t klen) { return 2 + 4 + klen + 8; }
+
+size_t enc_sub_prefix(char *out, uint16_t db, const char *key, size_t klen, uint64_t version) {
+    enc_put_u16(out, db);
+    enc_put_u32(out + 2, (uint32_t)klen);
+    if (klen) memcpy(out + 6, key, klen);
+    enc_put_u64(out + 6 + klen, version);
+    return 6 + klen + 8;
+}
+
+void enc_prefix_successor(char *prefix, size_t len) {
+    for (size_t i = len; i-- > 0;) {
+        unsigned char b = (unsigned char)prefix[i];
+        prefix[i] = (char)(b + 1);
+        if (b != 0xff) return;
+    }
+}
+
+void enc_put_score(char *out, double score) {
+    uint64_t bits;
+    memcpy(&bits, &score, 8);
+    /* Positive: set the sign bit so they sort above negatives. Negative:
+     * flip all bits so larger magnitudes sort lower. */
+    bits = (bits & 0x8000000000000000ULL) ? ~bits : bits | 0x8000000000000000ULL;
+    enc_put_u64(out, bits);
+}
+
+double enc_get_score(const char *p) {
+    uint64_t bits = enc_get_u64(p);
+    bits = (bits & 0x8000000000000000ULL) ? bits & ~0x8000000000000000ULL : ~bits;
+    double d;
+    memcpy(&d, &bits, 8);
+    return d;
+}
+
+/* ---------------------------------------------------------------------------
  * expire CF
  * ------------------------------------------------------------------------ */
 

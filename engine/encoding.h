@@ -76,10 +76,36 @@ size_t enc_expire_key(char *out, int64_t expire_ms, uint16_t db, const char *key
 int enc_expire_key_parse(const char *k, size_t klen, int64_t *expire_ms, uint16_t *db,
                          const char **key, size_t *keylen);
 
+/* ---- compound meta body: [version u64][count u64][type-specific extra] ----
+ * The version is unique across the store and fresh for every new compound
+ * value, so a deleted or overwritten key's elements (keyed by the old
+ * version) become unreachable at once, whatever their number. */
+#define ENC_COMPOUND_BODY 16
+size_t enc_compound_body(char *out, uint64_t version, uint64_t count); /* writes 16 bytes */
+int enc_compound_parse(const char *body, size_t len, uint64_t *version, uint64_t *count,
+                       const char **extra, size_t *extralen);
+
+/* ---- sub CF: [db u16][keylen u32][user key][version u64][subkey] ----
+ * zscore CF: the same prefix, then [sortable score u64][member].
+ * All elements of one value share the prefix, so they are contiguous and a
+ * value's range is [prefix, prefix+1). */
+size_t enc_sub_prefix_len(size_t klen);
+size_t enc_sub_prefix(char *out, uint16_t db, const char *key, size_t klen, uint64_t version);
+/* The smallest key after every key that starts with prefix (same length:
+ * the prefix incremented as a big-endian number; the version never is
+ * all-ones, so this cannot overflow). */
+void enc_prefix_successor(char *prefix, size_t len);
+
+/* Doubles as 8 bytes whose unsigned big-endian order is numeric order:
+ * -inf < negatives < -0 < +0 < positives < inf. NaN is never stored. */
+void enc_put_score(char *out, double score);
+double enc_get_score(const char *p);
+
 /* ---- default CF: store-wide records ---- */
 #define ENC_REC_SEED "seed"         /* 16 random bytes: key of enc_key_hash */
 #define ENC_REC_DBMAP "dbmap"       /* u16 physical db per logical db (SWAPDB) */
 #define ENC_REC_FORMAT "format"     /* u32 on-disk format version */
+#define ENC_REC_VERSION "version"   /* u64: next version for a compound value */
 #define ENC_FORMAT_VERSION 1
 /* "keys" + physical db u16 -> u64 number of keys, u64 number of keys with
  * an expiry, in that db. */

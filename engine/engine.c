@@ -40,11 +40,17 @@ struct eng {
 struct eng_iter {
     rocksdb_iterator_t *it;
     rocksdb_readoptions_t *ropts;
-    char *upper;
-    size_t ulen;
+    char *lower, *upper; /* copies: RocksDB keeps pointers to its bounds */
+    size_t llen, ulen;
 };
 
 static void drop_ranges(eng *e);
+
+static char *dup_bytes(const char *p, size_t n) {
+    char *d = malloc(n ? n : 1);
+    if (n) memcpy(d, p, n);
+    return d;
+}
 
 void eng_free(void *p) { rocksdb_free(p); }
 
@@ -194,11 +200,6 @@ int eng_sync_wal(eng *e, char **err) {
     return *err ? -1 : 0;
 }
 
-static char *dup_bytes(const char *p, size_t n) {
-    char *d = malloc(n ? n : 1);
-    if (n) memcpy(d, p, n);
-    return d;
-}
 
 void eng_delete_range(eng *e, eng_cf cf, const char *begin, size_t blen, const char *end,
                       size_t elen) {
@@ -215,11 +216,16 @@ void eng_delete_range(eng *e, eng_cf cf, const char *begin, size_t blen, const c
  * Iterators
  * ------------------------------------------------------------------------ */
 
-eng_iter *eng_iter_new(eng *e, eng_cf cf, const char *upper, size_t ulen) {
+eng_iter *eng_iter_new_range(eng *e, eng_cf cf, const char *lower, size_t llen, const char *upper,
+                             size_t ulen) {
     eng_iter *it = calloc(1, sizeof(*it));
     it->ropts = rocksdb_readoptions_create();
+    if (lower) {
+        it->lower = dup_bytes(lower, llen);
+        it->llen = llen;
+        rocksdb_readoptions_set_iterate_lower_bound(it->ropts, it->lower, llen);
+    }
     if (upper) {
-        /* RocksDB keeps a pointer to the bound: it lives as long as we do. */
         it->upper = dup_bytes(upper, ulen);
         it->ulen = ulen;
         rocksdb_readoptions_set_iterate_upper_bound(it->ropts, it->upper, ulen);
@@ -232,20 +238,57 @@ eng_iter *eng_iter_new(eng *e, eng_cf cf, const char *upper, size_t ulen) {
     return it;
 }
 
+eng_iter *eng_iter_new(eng *e, eng_cf cf, const char *upper, size_t ulen) {
+    return eng_iter_new_range(e, cf, NULL, 0, upper, ulen);
+}
+
 void eng_iter_seek(eng_iter *it, const char *k, size_t klen) { rocksdb_iter_seek(it->it, k, klen); }
 
+void eng_iter_seek_for_prev(eng_iter *it, const char *k, size_t klen) {
+    rocksdb_iter_seek_for_prev(it->it, k, klen);
+}
+
+void eng_iter_seek_first(eng_iter *it) {
+    if (it->lower)
+        rocksdb_iter_seek(it->it, it->lower, it->llen);
+    else
+        rocksdb_iter_seek_to_first(it->it);
+}
+
+/* The last key below the (exclusive) upper bound. */
+void eng_iter_seek_last(eng_iter *it) {
+    if (!it->upper) {
+        rocksdb_iter_seek_to_last(it->it);
+        return;
+    }
+    rocksdb_iter_seek_for_prev(it->it, it->upper, it->ulen);
+    if (rocksdb_iter_valid(it->it)) {
+        size_t klen;
+        const char *k = rocksdb_iter_key(it->it, &klen);
+        if (klen == it->ulen && memcmp(k, it->upper, klen) == 0) rocksdb_iter_prev(it->it);
+    }
+}
+
+static int bytes_cmp(const char *a, size_t alen, const char *b, size_t blen) {
+    size_t n = alen < blen ? alen : blen;
+    int c = memcmp(a, b, n);
+    if (c) return c;
+    return alen < blen ? -1 : alen > blen;
+}
+
+/* The batch side of a merged iterator does not know the bounds, so they
+ * are checked here as well. */
 int eng_iter_valid(eng_iter *it) {
     if (!rocksdb_iter_valid(it->it)) return 0;
-    if (!it->upper) return 1;
-    /* The batch side of a merged iterator does not know the bound. */
     size_t klen;
     const char *k = rocksdb_iter_key(it->it, &klen);
-    size_t n = klen < it->ulen ? klen : it->ulen;
-    int c = memcmp(k, it->upper, n);
-    return c < 0 || (c == 0 && klen < it->ulen);
+    if (it->upper && bytes_cmp(k, klen, it->upper, it->ulen) >= 0) return 0;
+    if (it->lower && bytes_cmp(k, klen, it->lower, it->llen) < 0) return 0;
+    return 1;
 }
 
 void eng_iter_next(eng_iter *it) { rocksdb_iter_next(it->it); }
+void eng_iter_prev(eng_iter *it) { rocksdb_iter_prev(it->it); }
 
 const char *eng_iter_key(eng_iter *it, size_t *len) { return rocksdb_iter_key(it->it, len); }
 
@@ -255,6 +298,7 @@ void eng_iter_free(eng_iter *it) {
     if (!it) return;
     rocksdb_iter_destroy(it->it);
     rocksdb_readoptions_destroy(it->ropts);
+    free(it->lower);
     free(it->upper);
     free(it);
 }

@@ -74,9 +74,18 @@ void eng_delete_range(eng *e, eng_cf cf, const char *begin, size_t blen, const c
 /* Iterators see committed data plus the pending batch. upper (exclusive) may
  * be NULL; the bytes are copied. */
 eng_iter *eng_iter_new(eng *e, eng_cf cf, const char *upper, size_t ulen);
+/* Both bounds: lower inclusive, upper exclusive; either may be NULL. */
+eng_iter *eng_iter_new_range(eng *e, eng_cf cf, const char *lower, size_t llen, const char *upper,
+                             size_t ulen);
 void eng_iter_seek(eng_iter *it, const char *k, size_t klen);
+/* Position at the last key <= k. */
+void eng_iter_seek_for_prev(eng_iter *it, const char *k, size_t klen);
+/* First / last key within the bounds. */
+void eng_iter_seek_first(eng_iter *it);
+void eng_iter_seek_last(eng_iter *it);
 int eng_iter_valid(eng_iter *it);
 void eng_iter_next(eng_iter *it);
+void eng_iter_prev(eng_iter *it);
 const char *eng_iter_key(eng_iter *it, size_t *len);
 const char *eng_iter_value(eng_iter *it, size_t *len);
 void eng_iter_free(eng_iter *it);

@@ -47,6 +47,14 @@ static command table[] = {
     {"substr", getrangeCommand, 4, R, 1, 1, 1, "string", "1.0.0", "Returns a substring from a string value.", "read string slow"},
     {"setrange", setrangeCommand, 4, W | M, 1, 1, 1, "string", "2.2.0", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "write string slow"},
     {"lcs", lcsCommand, -3, R, 1, 2, 1, "string", "7.0.0", "Finds the longest common substring.", "read string slow"},
+    /* hashes (t_hash.c) */
+    /* end of hashes */
+    /* sets (t_set.c) */
+    /* end of sets */
+    /* sorted sets (t_zset.c) */
+    /* end of sorted sets */
+    /* lists (t_list.c) */
+    /* end of lists */
     /* keyspace (db.c) */
     {"del", delCommand, -2, W, 1, -1, 1, "generic", "1.0.0", "Deletes one or more keys.", "keyspace write slow"},
     {"unlink", unlinkCommand, -2, W | F, 1, -1, 1, "generic", "4.0.0", "Asynchronously deletes one or more keys.", "keyspace write fast"},

@@ -126,8 +126,9 @@ static void rename_generic(client *c, int nx) {
     }
     if (dst.exists && nx) {
         reply_longlong(c, 0);
+    } else if (tier_copy(c->db, KEY(1), &src, c->db, KEY(2), &dst) != TIER_OK) {
+        reply_store_error(c);
     } else {
-        tier_copy(c->db, KEY(2), &src, &dst);
         tier_delete(c->db, KEY(1), &src);
         server_dirty(c, 1);
         if (nx) reply_longlong(c, 1); else reply_ok(c);
@@ -174,8 +175,9 @@ void copyCommand(client *c) {
     }
     if (dst.exists && !replace) {
         reply_longlong(c, 0);
+    } else if (tier_copy(c->db, KEY(1), &src, dbid, KEY(2), &dst) != TIER_OK) {
+        reply_store_error(c);
     } else {
-        tier_copy(dbid, KEY(2), &src, &dst);
         server_dirty(c, 1);
         reply_longlong(c, 1);
     }
@@ -207,8 +209,9 @@ void moveCommand(client *c) {
     }
     if (dst.exists) {
         reply_longlong(c, 0);
+    } else if (tier_copy(c->db, KEY(1), &src, dbid, KEY(1), &dst) != TIER_OK) {
+        reply_store_error(c);
     } else {
-        tier_copy(dbid, KEY(1), &src, &dst);
         tier_delete(c->db, KEY(1), &src);
         server_dirty(c, 1);
         reply_longlong(c, 1);

@@ -184,6 +184,10 @@ DECLARE(get); DECLARE(set); DECLARE(setnx); DECLARE(setex); DECLARE(psetex); DEC
 DECLARE(getdel); DECLARE(getex); DECLARE(mget); DECLARE(mset); DECLARE(msetnx); DECLARE(append);
 DECLARE(strlen); DECLARE(incr); DECLARE(decr); DECLARE(incrby); DECLARE(decrby);
 DECLARE(incrbyfloat); DECLARE(getrange); DECLARE(setrange); DECLARE(lcs);
+/* t_hash.c */
+/* t_set.c */
+/* t_zset.c */
+/* t_list.c */
 /* db.c */
 DECLARE(del); DECLARE(unlink); DECLARE(exists); DECLARE(type); DECLARE(rename); DECLARE(renamenx);
 DECLARE(copy); DECLARE(move); DECLARE(keys); DECLARE(scan); DECLARE(randomkey); DECLARE(touch);

@@ -26,6 +26,9 @@ static struct {
     uint64_t *expires;  /* keys with an expiry, per physical id */
     uint8_t *keys_dirty; /* keys or expires changed since the last commit */
     int dbmap_dirty;
+    uint64_t next_version; /* for the next new compound value */
+    int version_dirty;
+    int unsynced;          /* committed mid-turn without a WAL sync */
     uint8_t seed[16];
     char lasterr[256];
 } ks;
@@ -77,6 +80,8 @@ static size_t db_upper(char *out, uint16_t pdb) {
     enc_put_u16(out, (uint16_t)(pdb + 1));
     return 2;
 }
+
+static int commit_pending(char **err);
 
 /* ---------------------------------------------------------------------------
  * Open / close
@@ -139,6 +144,19 @@ static int load_dbmap(void) {
     return 0;
 }
 
+static int load_version(void) {
+    char *v;
+    size_t vlen;
+    int r = read_record(ENC_REC_VERSION, strlen(ENC_REC_VERSION), &v, &vlen);
+    if (r < 0) return -1;
+    ks.next_version = 1;
+    if (r == 1) {
+        if (vlen == 8) ks.next_version = enc_get_u64(v);
+        eng_free(v);
+    }
+    return 0;
+}
+
 static int load_counts(void) {
     ks.keys = calloc(65536, sizeof(uint64_t));
     ks.expires = calloc(65536, sizeof(uint64_t));
@@ -177,7 +195,7 @@ int tier_open(const tier_options *o, char **err) {
         if (e_err) eng_free(e_err);
         return TIER_ERR;
     }
-    if (load_seed(o) < 0 || load_dbmap() < 0 || load_counts() < 0) {
+    if (load_seed(o) < 0 || load_dbmap() < 0 || load_counts() < 0 || load_version() < 0) {
         *err = strdup(ks.lasterr);
         tier_close();
         return TIER_ERR;
@@ -252,23 +270,36 @@ static int read_meta(uint16_t pdb, const char *key, size_t klen, tier_obj *out) 
         snprintf(ks.lasterr, sizeof(ks.lasterr), "corrupt metadata record");
         return TIER_ERR;
     }
-    out->exists = 1;
+    out->exists = out->stored = 1;
     out->type = m.type;
-    out->expire_ms = m.expire_ms;
+    out->expire_ms = out->stored_expire_ms = m.expire_ms;
     out->val = m.body;
     out->len = m.bodylen;
     out->raw = v;
+    if (m.type != OBJ_STRING) {
+        const char *extra;
+        if (enc_compound_parse(m.body, m.bodylen, &out->version, &out->count, &extra, &out->extralen) < 0 ||
+            out->extralen > TIER_EXTRA_MAX) {
+            tier_obj_free(out);
+            snprintf(ks.lasterr, sizeof(ks.lasterr), "corrupt metadata record");
+            return TIER_ERR;
+        }
+        memcpy(out->extra, extra, out->extralen);
+    }
     return TIER_OK;
 }
 
+/* Delete the stored record `old` describes. A compound value's elements
+ * stay behind under a version nothing refers to any more. */
 static void delete_phys(uint16_t pdb, const char *key, size_t klen, const tier_obj *old) {
+    if (!old->stored) return;
     keybuf kb;
     char *k = kb_alloc(&kb, enc_meta_key_len(klen));
     size_t n = enc_meta_key(k, pdb, enc_key_hash(ks.seed, key, klen), key, klen);
     eng_del(ks.e, ENG_CF_META, k, n);
     kb_release(&kb);
-    if (old->expire_ms) put_expire_entry(pdb, key, klen, old->expire_ms, 0);
-    count_add(pdb, -1, old->expire_ms ? -1 : 0);
+    if (old->stored_expire_ms) put_expire_entry(pdb, key, klen, old->stored_expire_ms, 0);
+    count_add(pdb, -1, old->stored_expire_ms ? -1 : 0);
 }
 
 int tier_lookup(int db, const char *key, size_t klen, int64_t now_ms, tier_obj *out) {
@@ -285,6 +316,7 @@ int tier_lookup(int db, const char *key, size_t klen, int64_t now_ms, tier_obj *
  * Changes
  * ------------------------------------------------------------------------ */
 
+/* Write a metadata record, replacing what `old` says is stored. */
 static void write_meta(uint16_t pdb, const char *key, size_t klen, int type, int64_t expire_ms,
                        const char *body, size_t blen, const tier_obj *old) {
     keybuf kk, kv;
@@ -298,12 +330,19 @@ static void write_meta(uint16_t pdb, const char *key, size_t klen, int type, int
     kb_release(&kk);
     kb_release(&kv);
 
-    int64_t old_exp = old->exists ? old->expire_ms : 0;
+    int64_t old_exp = old->stored ? old->stored_expire_ms : 0;
     if (old_exp != expire_ms) {
         if (old_exp) put_expire_entry(pdb, key, klen, old_exp, 0);
         if (expire_ms) put_expire_entry(pdb, key, klen, expire_ms, 1);
     }
-    count_add(pdb, old->exists ? 0 : 1, (expire_ms != 0) - (old_exp != 0));
+    count_add(pdb, old->stored ? 0 : 1, (expire_ms != 0) - (old_exp != 0));
+}
+
+/* The metadata body of a compound value: version, count, extra. */
+static size_t compound_body(char *out, const tier_obj *o) {
+    size_t n = enc_compound_body(out, o->version, o->count);
+    memcpy(out + n, o->extra, o->extralen);
+    return n + o->extralen;
 }
 
 void tier_set_string(int db, const char *key, size_t klen, const char *val, size_t vlen,
@@ -316,11 +355,217 @@ void tier_delete(int db, const char *key, size_t klen, const tier_obj *old) {
 }
 
 void tier_set_expire(int db, const char *key, size_t klen, const tier_obj *old, int64_t expire_ms) {
-    write_meta(phys(db), key, klen, old->type, expire_ms, old->val, old->len, old);
+    if (old->type == OBJ_STRING) {
+        write_meta(phys(db), key, klen, old->type, expire_ms, old->val, old->len, old);
+        return;
+    }
+    char body[ENC_COMPOUND_BODY + TIER_EXTRA_MAX];
+    write_meta(phys(db), key, klen, old->type, expire_ms, body, compound_body(body, old), old);
 }
 
-void tier_copy(int dstdb, const char *dst, size_t dlen, const tier_obj *src, const tier_obj *old_dst) {
-    write_meta(phys(dstdb), dst, dlen, src->type, src->expire_ms, src->val, src->len, old_dst);
+/* ---------------------------------------------------------------------------
+ * Compound values
+ * ------------------------------------------------------------------------ */
+
+void tier_compound_create(int db, const char *key, size_t klen, int type, tier_obj *o) {
+    if (o->raw) eng_free(o->raw);
+    o->raw = NULL;
+    o->val = NULL;
+    o->len = 0;
+    o->exists = 1;
+    o->type = type;
+    o->expire_ms = 0;
+    o->version = ks.next_version++;
+    ks.version_dirty = 1;
+    o->count = 0;
+    o->extralen = 0;
+}
+
+void tier_compound_save(int db, const char *key, size_t klen, tier_obj *o) {
+    uint16_t pdb = phys(db);
+    if (o->count == 0) {
+        delete_phys(pdb, key, klen, o);
+        o->exists = o->stored = 0;
+        o->stored_expire_ms = 0;
+        return;
+    }
+    char body[ENC_COMPOUND_BODY + TIER_EXTRA_MAX];
+    write_meta(pdb, key, klen, o->type, o->expire_ms, body, compound_body(body, o), o);
+    o->stored = 1;
+    o->stored_expire_ms = o->expire_ms;
+}
+
+/* [prefix][sub] of one element of o. */
+static char *element_key(keybuf *kb, uint16_t pdb, const char *key, size_t klen, const tier_obj *o,
+                         const char *sub, size_t sublen, size_t *n) {
+    size_t pl = enc_sub_prefix_len(klen);
+    char *k = kb_alloc(kb, pl + sublen);
+    enc_sub_prefix(k, pdb, key, klen, o->version);
+    if (sublen) memcpy(k + pl, sub, sublen);
+    *n = pl + sublen;
+    return k;
+}
+
+int tier_sub_get(int db, const char *key, size_t klen, const tier_obj *o, const char *sub, size_t sublen,
+                 char **val, size_t *vlen) {
+    keybuf kb;
+    size_t n;
+    char *k = element_key(&kb, phys(db), key, klen, o, sub, sublen, &n), *err;
+    int r = eng_get(ks.e, ENG_CF_SUB, k, n, val, vlen, &err);
+    kb_release(&kb);
+    if (r < 0) {
+        set_error("read", err);
+        return TIER_ERR;
+    }
+    return r;
+}
+
+void tier_sub_put(int db, const char *key, size_t klen, const tier_obj *o, const char *sub, size_t sublen,
+                  const char *val, size_t vlen) {
+    keybuf kb;
+    size_t n;
+    char *k = element_key(&kb, phys(db), key, klen, o, sub, sublen, &n);
+    eng_put(ks.e, ENG_CF_SUB, k, n, val, vlen);
+    kb_release(&kb);
+}
+
+void tier_sub_del(int db, const char *key, size_t klen, const tier_obj *o, const char *sub, size_t sublen) {
+    keybuf kb;
+    size_t n;
+    char *k = element_key(&kb, phys(db), key, klen, o, sub, sublen, &n);
+    eng_del(ks.e, ENG_CF_SUB, k, n);
+    kb_release(&kb);
+}
+
+static void zindex_change(int db, const char *key, size_t klen, const tier_obj *o, double score,
+                          const char *member, size_t mlen, int put) {
+    keybuf kb, sb;
+    char *sub = kb_alloc(&sb, 8 + mlen);
+    enc_put_score(sub, score);
+    if (mlen) memcpy(sub + 8, member, mlen);
+    size_t n;
+    char *k = element_key(&kb, phys(db), key, klen, o, sub, 8 + mlen, &n);
+    if (put)
+        eng_put(ks.e, ENG_CF_ZSCORE, k, n, "", 0);
+    else
+        eng_del(ks.e, ENG_CF_ZSCORE, k, n);
+    kb_release(&kb);
+    kb_release(&sb);
+}
+
+void tier_zindex_put(int db, const char *key, size_t klen, const tier_obj *o, double score,
+                     const char *member, size_t mlen) {
+    zindex_change(db, key, klen, o, score, member, mlen, 1);
+}
+
+void tier_zindex_del(int db, const char *key, size_t klen, const tier_obj *o, double score,
+                     const char *member, size_t mlen) {
+    zindex_change(db, key, klen, o, score, member, mlen, 0);
+}
+
+void tier_free(void *p) { eng_free(p); }
+
+struct tier_iter {
+    eng_iter *it;
+    char *prefix;
+    size_t plen;
+};
+
+tier_iter *tier_iter_new(int db, const char *key, size_t klen, const tier_obj *o, int zindex) {
+    tier_iter *t = calloc(1, sizeof(*t));
+    t->plen = enc_sub_prefix_len(klen);
+    t->prefix = malloc(t->plen);
+    enc_sub_prefix(t->prefix, phys(db), key, klen, o->version);
+    char *upper = malloc(t->plen);
+    memcpy(upper, t->prefix, t->plen);
+    enc_prefix_successor(upper, t->plen);
+    t->it = eng_iter_new_range(ks.e, zindex ? ENG_CF_ZSCORE : ENG_CF_SUB, t->prefix, t->plen, upper, t->plen);
+    free(upper);
+    return t;
+}
+
+static void iter_position(tier_iter *t, const char *sub, size_t sublen, int for_prev) {
+    keybuf kb;
+    char *k = kb_alloc(&kb, t->plen + sublen);
+    memcpy(k, t->prefix, t->plen);
+    if (sublen) memcpy(k + t->plen, sub, sublen);
+    if (for_prev)
+        eng_iter_seek_for_prev(t->it, k, t->plen + sublen);
+    else
+        eng_iter_seek(t->it, k, t->plen + sublen);
+    kb_release(&kb);
+}
+
+void tier_iter_seek(tier_iter *t, const char *sub, size_t sublen) { iter_position(t, sub, sublen, 0); }
+void tier_iter_seek_for_prev(tier_iter *t, const char *sub, size_t sublen) { iter_position(t, sub, sublen, 1); }
+void tier_iter_seek_first(tier_iter *t) { eng_iter_seek_first(t->it); }
+void tier_iter_seek_last(tier_iter *t) { eng_iter_seek_last(t->it); }
+int tier_iter_valid(tier_iter *t) { return eng_iter_valid(t->it); }
+void tier_iter_next(tier_iter *t) { eng_iter_next(t->it); }
+void tier_iter_prev(tier_iter *t) { eng_iter_prev(t->it); }
+
+const char *tier_iter_sub(tier_iter *t, size_t *len) {
+    size_t kl;
+    const char *k = eng_iter_key(t->it, &kl);
+    *len = kl - t->plen;
+    return k + t->plen;
+}
+
+const char *tier_iter_value(tier_iter *t, size_t *len) { return eng_iter_value(t->it, len); }
+
+void tier_iter_free(tier_iter *t) {
+    if (!t) return;
+    eng_iter_free(t->it);
+    free(t->prefix);
+    free(t);
+}
+
+/* Copy every element of one value's CF range to a new version. The pending
+ * batch is committed first so the iterator reads the store alone and the
+ * copies can go into the batch while it runs. */
+static void copy_elements(eng_cf cf, uint16_t spdb, const char *skey, size_t slen, uint64_t sver, uint16_t dpdb,
+                          const char *dkey, size_t dlen, uint64_t dver) {
+    size_t spl = enc_sub_prefix_len(slen), dpl = enc_sub_prefix_len(dlen);
+    char *lo = malloc(spl), *hi = malloc(spl);
+    enc_sub_prefix(lo, spdb, skey, slen, sver);
+    memcpy(hi, lo, spl);
+    enc_prefix_successor(hi, spl);
+    eng_iter *it = eng_iter_new_range(ks.e, cf, lo, spl, hi, spl);
+    keybuf kb;
+    for (eng_iter_seek_first(it); eng_iter_valid(it); eng_iter_next(it)) {
+        size_t kl, vl;
+        const char *k = eng_iter_key(it, &kl), *v = eng_iter_value(it, &vl);
+        char *nk = kb_alloc(&kb, dpl + (kl - spl));
+        enc_sub_prefix(nk, dpdb, dkey, dlen, dver);
+        memcpy(nk + dpl, k + spl, kl - spl);
+        eng_put(ks.e, cf, nk, dpl + (kl - spl), v, vl);
+        kb_release(&kb);
+    }
+    eng_iter_free(it);
+    free(lo);
+    free(hi);
+}
+
+int tier_copy(int srcdb, const char *src_key, size_t slen, const tier_obj *src, int dstdb, const char *dst,
+              size_t dlen, const tier_obj *old_dst) {
+    if (src->type == OBJ_STRING) {
+        write_meta(phys(dstdb), dst, dlen, src->type, src->expire_ms, src->val, src->len, old_dst);
+        return TIER_OK;
+    }
+    char *err;
+    if (commit_pending(&err) != TIER_OK) {
+        free(err);
+        return TIER_ERR;
+    }
+    tier_obj copy = *src;
+    copy.raw = NULL;
+    copy.version = ks.next_version++;
+    ks.version_dirty = 1;
+    copy_elements(ENG_CF_SUB, phys(srcdb), src_key, slen, src->version, phys(dstdb), dst, dlen, copy.version);
+    copy_elements(ENG_CF_ZSCORE, phys(srcdb), src_key, slen, src->version, phys(dstdb), dst, dlen, copy.version);
+    char body[ENC_COMPOUND_BODY + TIER_EXTRA_MAX];
+    write_meta(phys(dstdb), dst, dlen, copy.type, copy.expire_ms, body, compound_body(body, &copy), old_dst);
+    return TIER_OK;
 }
 
 /* ---------------------------------------------------------------------------
@@ -498,6 +743,12 @@ long tier_expire_cycle(int64_t now_ms, long max_keys, long long budget_us) {
  * ------------------------------------------------------------------------ */
 
 static void put_bookkeeping(void) {
+    if (ks.version_dirty) {
+        char v[8];
+        enc_put_u64(v, ks.next_version);
+        eng_put(ks.e, ENG_CF_DEFAULT, ENC_REC_VERSION, strlen(ENC_REC_VERSION), v, 8);
+        ks.version_dirty = 0;
+    }
     if (ks.dbmap_dirty) {
         char *v = malloc(2 * (size_t)ks.nmap);
         for (int i = 0; i < ks.nmap; i++) enc_put_u16(v + 2 * i, ks.dbmap[i]);
@@ -518,7 +769,14 @@ static void put_bookkeeping(void) {
 
 int tier_commit(int sync, char **err) {
     *err = NULL;
-    if (eng_pending(ks.e) == 0 && !ks.dbmap_dirty) return TIER_OK;
+    if (eng_pending(ks.e) == 0 && !ks.dbmap_dirty && !ks.version_dirty) {
+        /* A mid-turn commit wrote without syncing: sync now if asked. */
+        if (sync && ks.unsynced) {
+            ks.unsynced = 0;
+            return tier_sync_wal(err);
+        }
+        return TIER_OK;
+    }
     put_bookkeeping();
     char *e_err;
     if (eng_commit(ks.e, sync, &e_err) < 0) {
@@ -533,9 +791,17 @@ int tier_commit(int sync, char **err) {
         free(ks.keys_dirty);
         load_dbmap();
         load_counts();
+        load_version();
         return TIER_ERR;
     }
+    ks.unsynced = !sync;
     return TIER_OK;
+}
+
+/* Commit in the middle of a turn (no sync; the end-of-turn commit syncs if
+ * the policy asks for it). */
+static int commit_pending(char **err) {
+    return tier_commit(0, err);
 }
 
 int tier_pending(void) { return eng_pending(ks.e); }

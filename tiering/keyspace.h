@@ -32,7 +32,11 @@ enum {
     OBJ_STREAM = ENC_TYPE_STREAM,
 };
 
-/* What a lookup finds. Owns its buffer: release with tier_obj_free(). */
+#define TIER_EXTRA_MAX 64
+
+/* What a lookup finds. Owns its buffer: release with tier_obj_free().
+ * For a compound value (not a string) the type layer reads and changes
+ * count and extra, then calls tier_compound_save(). */
 typedef struct tier_obj {
     int exists;
     int type;
@@ -40,6 +44,14 @@ typedef struct tier_obj {
     const char *val;    /* strings: the value's bytes (points into raw) */
     size_t len;
     char *raw;          /* the stored record, engine-allocated */
+    /* compound values */
+    uint64_t version;   /* names the value's elements in the sub/zscore CFs */
+    uint64_t count;     /* number of elements */
+    char extra[TIER_EXTRA_MAX]; /* type-specific fields (list head/tail, ...) */
+    size_t extralen;
+    /* what the store holds now, for bookkeeping when this is saved */
+    int stored;
+    int64_t stored_expire_ms;
 } tier_obj;
 
 typedef struct tier_options {
@@ -77,8 +89,53 @@ void tier_set_string(int db, const char *key, size_t klen, const char *val, size
 void tier_delete(int db, const char *key, size_t klen, const tier_obj *old);
 /* Change only the expiry of an existing key (0 = persist). */
 void tier_set_expire(int db, const char *key, size_t klen, const tier_obj *old, int64_t expire_ms);
-/* Copy the value `src` describes to dst (replacing `old_dst`), in db dstdb. */
-void tier_copy(int dstdb, const char *dst, size_t dlen, const tier_obj *src, const tier_obj *old_dst);
+/* Copy the value `src` (looked up in srcdb) to dst in dstdb, replacing
+ * `old_dst`. Compound values are copied element by element under a new
+ * version: O(elements). Returns TIER_OK or TIER_ERR (store error). */
+int tier_copy(int srcdb, const char *src_key, size_t slen, const tier_obj *src, int dstdb, const char *dst,
+              size_t dlen, const tier_obj *old_dst);
+
+/* ---- compound values (hash, set, zset, list, stream) ----
+ * Elements live in the sub CF as (element key -> value); sorted sets also
+ * keep (score, member) in the zscore CF. Changes go to the pending batch.
+ * Never write while a tier_iter is open: collect first, then write. */
+
+/* Turn o (a lookup result: absent, or a key being replaced) into an empty
+ * value of `type` with a fresh version. Nothing is stored before
+ * tier_compound_save(). */
+void tier_compound_create(int db, const char *key, size_t klen, int type, tier_obj *o);
+/* Store o's metadata (count, extra, expiry); a value whose count dropped to
+ * 0 is deleted, as Redis deletes empty aggregates. */
+void tier_compound_save(int db, const char *key, size_t klen, tier_obj *o);
+
+/* Element access. tier_sub_get returns 1 (found; *val to free with
+ * tier_free), 0 (absent) or TIER_ERR. */
+int tier_sub_get(int db, const char *key, size_t klen, const tier_obj *o, const char *sub, size_t sublen,
+                 char **val, size_t *vlen);
+void tier_sub_put(int db, const char *key, size_t klen, const tier_obj *o, const char *sub, size_t sublen,
+                  const char *val, size_t vlen);
+void tier_sub_del(int db, const char *key, size_t klen, const tier_obj *o, const char *sub, size_t sublen);
+/* Sorted-set score index: element key is [sortable score 8 bytes][member]. */
+void tier_zindex_put(int db, const char *key, size_t klen, const tier_obj *o, double score,
+                     const char *member, size_t mlen);
+void tier_zindex_del(int db, const char *key, size_t klen, const tier_obj *o, double score,
+                     const char *member, size_t mlen);
+void tier_free(void *p);
+
+/* Iterate one value's elements (zindex = 0: sub CF, 1: score index).
+ * Element keys given and returned exclude the value's prefix. */
+typedef struct tier_iter tier_iter;
+tier_iter *tier_iter_new(int db, const char *key, size_t klen, const tier_obj *o, int zindex);
+void tier_iter_seek(tier_iter *it, const char *sub, size_t sublen);          /* first >= sub */
+void tier_iter_seek_for_prev(tier_iter *it, const char *sub, size_t sublen); /* last <= sub */
+void tier_iter_seek_first(tier_iter *it);
+void tier_iter_seek_last(tier_iter *it);
+int tier_iter_valid(tier_iter *it);
+void tier_iter_next(tier_iter *it);
+void tier_iter_prev(tier_iter *it);
+const char *tier_iter_sub(tier_iter *it, size_t *len);
+const char *tier_iter_value(tier_iter *it, size_t *len);
+void tier_iter_free(tier_iter *it);
 
 uint64_t tier_dbsize(int db);
 uint64_t tier_dbexpires(int db); /* keys with an expiry */

@@ -294,8 +294,7 @@ def free_port():
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
             s.close()
-            # redis also listens on port+10000 only for cluster bus; not used.
-            if port not in _used_ports and port < 55000:
+            if port not in _used_ports:
                 _used_ports.add(port)
                 return port
     raise RuntimeError("no free port found")
