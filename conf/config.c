@@ -28,6 +28,7 @@
  * failure aborts (as Redis's zmalloc does): there is no useful way to run on.
  */
 #include "config.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -439,37 +440,8 @@ typedef struct config_value {
     char *s;     /* STRING and CF_ENUM_STR: malloc'd, owned by the holder */
 } config_value;
 
-/* Redis's string2ll: optional '-', no '+', no leading zeros ("0" alone is
- * fine, "-0" is not), no spaces, no overflow. */
-static int parse_ll_strict(const char *s, long long *out) {
-    const char *p = s;
-    int neg = 0;
-    unsigned long long v = 0;
-
-    if (p[0] == '0' && p[1] == '\0') {
-        *out = 0;
-        return 1;
-    }
-    if (*p == '-') {
-        neg = 1;
-        p++;
-    }
-    if (*p < '1' || *p > '9') return 0;
-    for (; *p; p++) {
-        if (*p < '0' || *p > '9') return 0;
-        unsigned d = (unsigned)(*p - '0');
-        if (v > (ULLONG_MAX - d) / 10) return 0;
-        v = v * 10 + d;
-    }
-    if (neg) {
-        if (v > (unsigned long long)LLONG_MAX + 1) return 0;
-        *out = v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)v;
-    } else {
-        if (v > (unsigned long long)LLONG_MAX) return 0;
-        *out = (long long)v;
-    }
-    return 1;
-}
+/* Redis's string2ll rules, on a NUL-terminated string. */
+static int parse_ll_strict(const char *s, long long *out) { return util_str2ll(s, strlen(s), out); }
 
 enum { MEM_OK = 0, MEM_BAD = -1, MEM_OVERFLOW = -2 };
 

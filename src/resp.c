@@ -25,6 +25,7 @@
  *    shown as a space (Redis's addReplyErrorFormat() maps them).
  */
 #include "resp.h"
+#include "util.h"
 
 #include <assert.h>
 #include <limits.h>
@@ -64,42 +65,6 @@ enum {
 /* ------------------------------------------------------------------------
  * Helpers
  * ------------------------------------------------------------------------ */
-
-/* Redis's string2ll: optional '-', then digits with no leading zero ("0"
- * alone is fine, "-0" is not), no '+', no spaces, no overflow, not empty.
- * Kept private so the protocol layer depends on nothing else. */
-static int resp_str2ll(const char *s, size_t len, long long *out) {
-    unsigned long long v = 0;
-    size_t i = 0;
-    int neg = 0;
-
-    if (len == 0) return 0;
-    if (len == 1 && s[0] == '0') {
-        *out = 0;
-        return 1;
-    }
-    if (s[0] == '-') {
-        neg = 1;
-        if (++i == len) return 0;
-    }
-    if (s[i] < '1' || s[i] > '9') return 0;
-    for (; i < len; i++) {
-        unsigned d;
-        if (s[i] < '0' || s[i] > '9') return 0;
-        d = (unsigned)(s[i] - '0');
-        if (v > (ULLONG_MAX - d) / 10) return 0;
-        v = v * 10 + d;
-    }
-    if (neg) {
-        if (v > (unsigned long long)LLONG_MAX + 1) return 0;
-        /* -(v-1)-1 avoids negating LLONG_MIN's magnitude as a signed value. */
-        *out = v == 0 ? 0 : -(long long)(v - 1) - 1;
-    } else {
-        if (v > (unsigned long long)LLONG_MAX) return 0;
-        *out = (long long)v;
-    }
-    return 1;
-}
 
 /* isspace() in the C locale, which is what Redis runs its ctype calls in. */
 static int is_space(char c) {
@@ -231,7 +196,7 @@ static int parse_multibulk(resp_parser *p, const char *buf, size_t len,
         assert(p->argc == 0 && buf[*pos] == '*');
         if (!header_line(p, buf, len, *pos, &linelen, &rc, ERR_TOO_BIG_MBULK))
             return rc;
-        if (!resp_str2ll(buf + *pos + 1, linelen - 1, &ll) || ll > INT_MAX ||
+        if (!util_str2ll(buf + *pos + 1, linelen - 1, &ll) || ll > INT_MAX ||
             ll > p->lim.max_args)
             return fail(p, ERR_INVALID_MBULK);
         if (ll > RESP_UNAUTH_MAX_ARGS && p->unauthenticated)
@@ -262,7 +227,7 @@ static int parse_multibulk(resp_parser *p, const char *buf, size_t len,
                 p->req_type = REQ_FAILED;
                 return RESP_ERR;
             }
-            if (!resp_str2ll(buf + *pos + 1, linelen - 1, &ll) || ll < 0 ||
+            if (!util_str2ll(buf + *pos + 1, linelen - 1, &ll) || ll < 0 ||
                 ll > p->lim.max_bulk_len)
                 return fail(p, ERR_INVALID_BULK);
             if (ll > RESP_UNAUTH_MAX_BULK && p->unauthenticated)
