@@ -152,6 +152,7 @@ class Server:
         self.logpath = workdir + ".log"
         self.proc = None
         self.dead = None  # reason once it died
+        self.tail_shown = False
 
     def start(self, timeout=20.0):
         os.makedirs(self.workdir, exist_ok=True)
@@ -364,7 +365,10 @@ def main():
         for test in tests:
             na = {}
             for name, s in servers.items():
-                na[name] = ("server %s" % s.dead) if not s.alive() else probe(s.port, test)
+                # A dead server is a failure (below), not "n/a".
+                na[name] = probe(s.port, test) if s.alive() else None
+                if na[name] and not s.alive():
+                    na[name] = None
                 if na[name]:
                     log("  %-8s %-7s n/a: %s" % (test, name, na[name]))
             for p in pipelines:
@@ -379,17 +383,18 @@ def main():
                         s = servers[name]
                         if na[name] or fail[name]:
                             continue
-                        if not s.alive():
-                            fail[name] = "server %s" % s.dead
-                            continue
-                        rows, why = run_benchmark(pin_bench + ["redis-benchmark"], s, test, p,
-                                                  a.clients, n, a.timeout)
+                        if s.alive():
+                            rows, why = run_benchmark(pin_bench + ["redis-benchmark"], s, test,
+                                                      p, a.clients, n, a.timeout)
+                        else:
+                            rows, why = None, "server %s" % s.dead
                         if why:
                             fail[name] = why
                             status = 1
                             log("[%d/%d] %s -P%d %s FAILED: %s" % (step, total, test, p, name, why))
-                            if not s.alive():
-                                log(s.log_tail())
+                            if not s.alive() and not s.tail_shown:
+                                s.tail_shown = True
+                                log("  last lines of the %s log:\n%s" % (name, s.log_tail()))
                             if not a.keep_going:
                                 stop = True
                                 break
@@ -442,7 +447,7 @@ def main():
         for p in pipelines:
             rs = [r["ratio"] for r in results if r["pipeline"] == p and r["ratio"]]
             if rs:
-                print("geometric mean strata/redis at P%d over %d test(s): %.2f"
+                print("geometric mean strata/redis at P%d over %d row(s): %.2f"
                       % (p, len(rs), statistics.geometric_mean(rs)))
         notes = sorted({"%s: %s" % (n, r[n + "_note"]) for r in results
                         for n in ("redis", "strata") if r[n + "_note"]})
