@@ -10,8 +10,11 @@
 #include "engine.h"
 
 #include <rocksdb/c.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "encoding.h"
 
 static const char *cf_names[ENG_CF_COUNT] = {"default", "meta", "sub", "zscore", "expire"};
 
@@ -27,6 +30,13 @@ struct eng {
     rocksdb_writeoptions_t *wopts;      /* sync = 0 */
     rocksdb_writeoptions_t *wopts_sync; /* sync = 1 */
     rocksdb_writebatch_wi_t *batch;
+    /* Compaction filters of the sub and zscore CFs (see "Garbage"). They
+     * keep everything until eng_set_key_seed() made them ready. */
+    rocksdb_compactionfilterfactory_t *gc_factory[ENG_CF_COUNT];
+    rocksdb_readoptions_t *gc_ropts;
+    uint8_t gc_seed[16];
+    atomic_int gc_ready;
+    atomic_llong gc_dropped;
     /* Range deletions queued for the next commit (the indexed batch cannot
      * hold them). */
     struct range_del {
@@ -45,6 +55,9 @@ struct eng_iter {
 };
 
 static void drop_ranges(eng *e);
+static rocksdb_compactionfilter_t *gc_create_filter(void *state, rocksdb_compactionfiltercontext_t *ctx);
+static const char *gc_factory_name(void *state);
+static void gc_factory_destroy(void *state);
 
 static char *dup_bytes(const char *p, size_t n) {
     char *d = malloc(n ? n : 1);
@@ -74,6 +87,7 @@ static void destroy(eng *e) {
     if (e->table) rocksdb_block_based_options_destroy(e->table);
     if (e->cache) rocksdb_cache_destroy(e->cache);
     if (e->ropts) rocksdb_readoptions_destroy(e->ropts);
+    if (e->gc_ropts) rocksdb_readoptions_destroy(e->gc_ropts);
     if (e->wopts) rocksdb_writeoptions_destroy(e->wopts);
     if (e->wopts_sync) rocksdb_writeoptions_destroy(e->wopts_sync);
     free(e);
@@ -112,6 +126,12 @@ eng *eng_open(const eng_options *o, char **err) {
         uint64_t wb = o->write_buffer_size ? o->write_buffer_size : (64 << 20);
         if (i == ENG_CF_DEFAULT || i == ENG_CF_EXPIRE || i == ENG_CF_ZSCORE) wb = wb / 4 > (4 << 20) ? wb / 4 : (4 << 20);
         rocksdb_options_set_write_buffer_size(co, wb);
+        if (i == ENG_CF_SUB || i == ENG_CF_ZSCORE) {
+            /* The options take ownership of the factory. */
+            e->gc_factory[i] = rocksdb_compactionfilterfactory_create(e, gc_factory_destroy, gc_create_filter,
+                                                                      gc_factory_name);
+            rocksdb_options_set_compaction_filter_factory(co, e->gc_factory[i]);
+        }
         e->cfopts[i] = co;
     }
 
@@ -124,6 +144,8 @@ eng *eng_open(const eng_options *o, char **err) {
         return NULL;
     }
     e->ropts = rocksdb_readoptions_create();
+    e->gc_ropts = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_fill_cache(e->gc_ropts, 0);
     e->wopts = rocksdb_writeoptions_create();
     e->wopts_sync = rocksdb_writeoptions_create();
     rocksdb_writeoptions_set_sync(e->wopts_sync, 1);
@@ -210,6 +232,106 @@ void eng_delete_range(eng *e, eng_cf cf, const char *begin, size_t blen, const c
     r->blen = blen;
     r->end = dup_bytes(end, elen);
     r->elen = elen;
+}
+
+/* ---------------------------------------------------------------------------
+ * Garbage: elements of values that no longer exist
+ *
+ * Deleting or overwriting a compound value only rewrites its metadata; its
+ * elements stay behind under the old version. While compacting the sub and
+ * zscore CFs, RocksDB asks this filter about every element: it is dropped
+ * when the metadata of its key is gone or names another version. Elements
+ * of one value are contiguous, so the last answer is cached per prefix.
+ * ------------------------------------------------------------------------ */
+
+typedef struct gc_filter {
+    eng *e;
+    char *prefix; /* [db][keylen][key][version] of the last decision */
+    size_t plen, pcap;
+    int keep;
+} gc_filter;
+
+/* Is the value that owns element key k (sub/zscore layout) still live? */
+static int gc_value_live(eng *e, const char *k, size_t klen, size_t *plen) {
+    if (klen < 6) return 1;
+    uint32_t keylen = enc_get_u32(k + 2);
+    if ((size_t)6 + keylen + 8 > klen) return 1;
+    *plen = 6 + (size_t)keylen + 8;
+    uint16_t db = enc_get_u16(k);
+    const char *key = k + 6;
+    uint64_t version = enc_get_u64(k + 6 + keylen);
+
+    size_t mlen = enc_meta_key_len(keylen);
+    char small[256], *mk = mlen <= sizeof(small) ? small : malloc(mlen);
+    enc_meta_key(mk, db, enc_key_hash(e->gc_seed, key, keylen), key, keylen);
+    char *err = NULL;
+    size_t vlen;
+    char *v = rocksdb_get_cf(e->db, e->gc_ropts, e->cf[ENG_CF_META], mk, mlen, &vlen, &err);
+    if (mk != small) free(mk);
+    if (err) {
+        rocksdb_free(err);
+        return 1; /* when in doubt, keep */
+    }
+    int live = 0;
+    enc_meta m;
+    if (v && enc_meta_parse(v, vlen, &m) == 0 && m.type != ENC_TYPE_STRING && m.bodylen >= 8)
+        live = enc_get_u64(m.body) == version;
+    rocksdb_free(v);
+    return live;
+}
+
+static unsigned char gc_filter_fn(void *state, int level, const char *k, size_t klen, const char *v,
+                                  size_t vlen, char **new_value, size_t *new_vlen, unsigned char *changed) {
+    gc_filter *f = state;
+    eng *e = f->e;
+    if (!atomic_load(&e->gc_ready)) return 0;
+    if (f->plen && klen >= f->plen && memcmp(k, f->prefix, f->plen) == 0) {
+        if (!f->keep) atomic_fetch_add(&e->gc_dropped, 1);
+        return !f->keep;
+    }
+    size_t plen = 0;
+    int keep = gc_value_live(e, k, klen, &plen);
+    if (plen) {
+        if (plen > f->pcap) {
+            f->prefix = realloc(f->prefix, plen);
+            f->pcap = plen;
+        }
+        memcpy(f->prefix, k, plen);
+        f->plen = plen;
+        f->keep = keep;
+    }
+    if (!keep) atomic_fetch_add(&e->gc_dropped, 1);
+    return !keep;
+}
+
+static const char *gc_filter_name(void *state) { return "strata.dead-versions"; }
+
+static void gc_filter_destroy(void *state) {
+    gc_filter *f = state;
+    free(f->prefix);
+    free(f);
+}
+
+static rocksdb_compactionfilter_t *gc_create_filter(void *state, rocksdb_compactionfiltercontext_t *ctx) {
+    gc_filter *f = calloc(1, sizeof(*f));
+    f->e = state;
+    return rocksdb_compactionfilter_create(f, gc_filter_destroy, gc_filter_fn, gc_filter_name);
+}
+
+static const char *gc_factory_name(void *state) { return "strata.dead-versions"; }
+static void gc_factory_destroy(void *state) {}
+
+void eng_set_key_seed(eng *e, const uint8_t seed[16]) {
+    memcpy(e->gc_seed, seed, 16);
+    atomic_store(&e->gc_ready, 1);
+}
+
+long long eng_gc_dropped(eng *e) { return atomic_load(&e->gc_dropped); }
+
+int eng_compact(eng *e, eng_cf cf, char **err) {
+    *err = NULL;
+    rocksdb_compact_range_cf(e->db, e->cf[cf], NULL, 0, NULL, 0);
+    return 0;
 }
 
 /* ---------------------------------------------------------------------------

@@ -90,6 +90,15 @@ const char *eng_iter_key(eng_iter *it, size_t *len);
 const char *eng_iter_value(eng_iter *it, size_t *len);
 void eng_iter_free(eng_iter *it);
 
+/* The key-hash seed of the store (encoding.h, enc_key_hash): the compaction
+ * filter that drops elements of dead values needs it to find metadata, and
+ * keeps everything until it is set. */
+void eng_set_key_seed(eng *e, const uint8_t seed[16]);
+/* Elements dropped by that filter since open. */
+long long eng_gc_dropped(eng *e);
+/* Compact a whole column family now (tests and tools). */
+int eng_compact(eng *e, eng_cf cf, char **err);
+
 /* Resize the shared block cache (CONFIG SET rocksdb-block-cache-size). */
 void eng_set_block_cache_capacity(eng *e, uint64_t bytes);
 

@@ -236,7 +236,7 @@ typedef struct key_list {
 
 static void collect_key(const char *key, size_t klen, int type, int64_t expire_ms, void *ctx) {
     key_list *l = ctx;
-    if (expire_ms && expire_ms <= l->now) return;
+    if (expire_ms && expire_ms < l->now) return;
     if (l->type && strcasecmp(l->type, tier_type_name(type)) != 0) return;
     if (l->pattern && !util_globmatch(l->pattern, l->plen, key, klen, 0)) return;
     if (l->n == l->cap) {

@@ -161,7 +161,10 @@ static int load_counts(void) {
     ks.keys = calloc(65536, sizeof(uint64_t));
     ks.expires = calloc(65536, sizeof(uint64_t));
     ks.keys_dirty = calloc(65536, 1);
-    for (int i = 0; i < ks.ndb; i++) {
+    /* Every mapped db, reachable or not: the active expiry cycle also
+     * deletes keys of dbs beyond `databases`, and their counts must move
+     * from the stored figures (put_bookkeeping writes them back). */
+    for (int i = 0; i < ks.nmap; i++) {
         char k[6], *v;
         size_t vlen;
         uint16_t pdb = phys(i);
@@ -200,6 +203,7 @@ int tier_open(const tier_options *o, char **err) {
         tier_close();
         return TIER_ERR;
     }
+    eng_set_key_seed(ks.e, ks.seed);
     if (tier_commit(1, &e_err) != TIER_OK) {
         *err = e_err;
         tier_close();
@@ -305,7 +309,8 @@ static void delete_phys(uint16_t pdb, const char *key, size_t klen, const tier_o
 int tier_lookup(int db, const char *key, size_t klen, int64_t now_ms, tier_obj *out) {
     uint16_t pdb = phys(db);
     if (read_meta(pdb, key, klen, out) != TIER_OK) return TIER_ERR;
-    if (out->exists && out->expire_ms && out->expire_ms <= now_ms) {
+    /* Redis's rule: expired once now is past the deadline (now > when). */
+    if (out->exists && out->expire_ms && out->expire_ms < now_ms) {
         delete_phys(pdb, key, klen, out);
         tier_obj_free(out);
     }
@@ -575,15 +580,41 @@ int tier_copy(int srcdb, const char *src_key, size_t slen, const tier_obj *src, 
 uint64_t tier_dbsize(int db) { return ks.keys[phys(db)]; }
 uint64_t tier_dbexpires(int db) { return ks.expires[phys(db)]; }
 
+/* Delete one by one the meta records from `from` to the end of the CF
+ * (the part no range with a finite end can cover). A few at most. */
+static void delete_meta_tail(const char *from, size_t flen) {
+    for (;;) {
+        /* A fresh iterator each time: it sees the deletes queued so far. */
+        eng_iter *it = eng_iter_new(ks.e, ENG_CF_META, NULL, 0);
+        eng_iter_seek(it, from, flen);
+        if (!eng_iter_valid(it)) {
+            eng_iter_free(it);
+            return;
+        }
+        size_t kl;
+        const char *k = eng_iter_key(it, &kl);
+        keybuf kb;
+        char *copy = kb_alloc(&kb, kl ? kl : 1);
+        memcpy(copy, k, kl);
+        eng_iter_free(it);
+        eng_del(ks.e, ENG_CF_META, copy, kl);
+        kb_release(&kb);
+    }
+}
+
 /* Queue deletion of everything physical db pdb holds. Expire-index entries
  * are left: the active cycle drops them when they come due and find no key. */
 static void queue_flush(uint16_t pdb) {
-    char lo[2], hi[3];
+    char lo[2], hi[ENC_META_KEY_PREFIX];
     enc_put_u16(lo, pdb);
     size_t hl = db_upper(hi, pdb);
-    if (!hl) { /* last id: everything from [pdb] on */
-        memcpy(hi, "\xff\xff\xff", 3);
-        hl = 3;
+    if (!hl) {
+        /* Last id, no [pdb+1]: [ff ff][ff x8] is past every meta key but
+         * those whose hash is all ones (deleted one by one), and past every
+         * sub/zscore key ([ff ff][keylen u32]...: no key is 2^32-1 long).
+         * A 3-byte [ff ff ff] bound would leave 1/256 of the keys behind. */
+        hl = enc_meta_seek(hi, pdb, UINT64_MAX);
+        delete_meta_tail(hi, hl);
     }
     eng_delete_range(ks.e, ENG_CF_META, lo, 2, hi, hl);
     eng_delete_range(ks.e, ENG_CF_SUB, lo, 2, hi, hl);
@@ -599,8 +630,22 @@ int tier_flushdb(int db, int sync) {
     return tier_commit(sync, &err) == TIER_OK ? TIER_OK : (set_error("flush", err), TIER_ERR);
 }
 
+/* Everything goes, in every database the map knows (also those beyond a
+ * shrunk `databases` setting): one range per column family. */
 int tier_flushall(int sync) {
-    for (int i = 0; i < ks.ndb; i++) queue_flush(phys(i));
+    char lo[ENC_META_KEY_PREFIX] = {0}, hi[ENC_META_KEY_PREFIX], ehi[9];
+    size_t hl = enc_meta_seek(hi, 0xFFFF, UINT64_MAX);
+    delete_meta_tail(hi, hl);
+    eng_delete_range(ks.e, ENG_CF_META, lo, 2, hi, hl);
+    eng_delete_range(ks.e, ENG_CF_SUB, lo, 2, hi, hl);
+    eng_delete_range(ks.e, ENG_CF_ZSCORE, lo, 2, hi, hl);
+    memset(ehi, 0xff, sizeof(ehi));
+    eng_delete_range(ks.e, ENG_CF_EXPIRE, lo, 8, ehi, sizeof(ehi));
+    for (int i = 0; i < ks.nmap; i++) {
+        uint16_t pdb = phys(i);
+        ks.keys[pdb] = ks.expires[pdb] = 0;
+        ks.keys_dirty[pdb] = 1;
+    }
     char *err;
     return tier_commit(sync, &err) == TIER_OK ? TIER_OK : (set_error("flush", err), TIER_ERR);
 }
@@ -674,7 +719,7 @@ int tier_randomkey(int db, int64_t now_ms, char **key, size_t *klen, int *found)
             enc_meta m;
             if (enc_meta_key_parse(k, kl, &d, &h, &kp, &kpl) < 0 || enc_meta_parse(v, vl, &m) < 0)
                 continue;
-            if (m.expire_ms && m.expire_ms <= now_ms) continue;
+            if (m.expire_ms && m.expire_ms < now_ms) continue;
             *key = malloc(kpl + 1);
             memcpy(*key, kp, kpl);
             (*key)[kpl] = 0;
@@ -704,13 +749,15 @@ long tier_expire_cycle(int64_t now_ms, long max_keys, long long budget_us) {
     long long start = monotonic_us();
     long deleted = 0;
     char hi[8];
-    enc_put_u64(hi, (uint64_t)now_ms + 1);
+    enc_put_u64(hi, (uint64_t)now_ms); /* due: expire-at < now */
     while (deleted < max_keys) {
         due_key due[64];
-        int n = 0;
+        /* Never collect more than may still be deleted: max_keys bounds
+         * the work of one call. */
+        int n = 0, cap = max_keys - deleted < 64 ? (int)(max_keys - deleted) : 64;
         eng_iter *it = eng_iter_new(ks.e, ENG_CF_EXPIRE, hi, 8);
         eng_iter_seek(it, "", 0);
-        for (; n < 64 && eng_iter_valid(it); eng_iter_next(it)) {
+        for (; n < cap && eng_iter_valid(it); eng_iter_next(it)) {
             size_t kl;
             const char *k = eng_iter_key(it, &kl), *key;
             if (enc_expire_key_parse(k, kl, &due[n].when, &due[n].pdb, &key, &due[n].klen) < 0)
@@ -733,7 +780,7 @@ long tier_expire_cycle(int64_t now_ms, long max_keys, long long budget_us) {
             tier_obj_free(&o);
             free(due[i].key);
         }
-        if (n < 64 || monotonic_us() - start > budget_us) break;
+        if (n < cap || monotonic_us() - start > budget_us) break;
     }
     return deleted;
 }
@@ -756,7 +803,7 @@ static void put_bookkeeping(void) {
         free(v);
         ks.dbmap_dirty = 0;
     }
-    for (int i = 0; i < ks.ndb; i++) {
+    for (int i = 0; i < ks.nmap; i++) {
         uint16_t pdb = phys(i);
         if (!ks.keys_dirty[pdb]) continue;
         char k[6], v[16];
