@@ -62,9 +62,6 @@ int util_globmatch(const char *pat, size_t plen, const char *s, size_t slen, int
  * the matcher (and so match every key, "" included); callers must do the
  * same. Iterative, O(plen * slen) worst case. */
 
-/* SipHash-2-4 of in[0..len) with a 16-byte key. */
-uint64_t util_siphash(const void *in, size_t len, const uint8_t key[16]);
-
 /* Milliseconds / microseconds since the Unix epoch (CLOCK_REALTIME). */
 long long util_mstime(void);
 long long util_ustime(void);
