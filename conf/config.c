@@ -399,6 +399,7 @@ static const config_option options[] = {
     {.name = "hz", .type = CT_INT, .flags = CF_CLAMP, .offset = OFF(hz), .min = 0,
      .max = INT_MAX, .clamp_min = 1, .clamp_max = 500, .def = 10},
     /* persistence */
+    {.name = "checkpoint-dir", .type = CT_STRING, .offset = OFF(checkpoint_dir), .def_str = ""},
     {.name = "appendfsync", .type = CT_ENUM, .flags = CF_APPLY, .offset = OFF(appendfsync),
      .def = FSYNC_EVERYSEC, .enums = appendfsync_enum},
     /* RocksDB */

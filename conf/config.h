@@ -47,6 +47,7 @@ typedef struct strata_config {
                                    the stored value is clamped to 1..500 */
     /* persistence */
     int appendfsync;            /* FSYNC_*; "always|everysec|no", default everysec */
+    char *checkpoint_dir;       /* SAVE/BGSAVE target; "" = <dir>/checkpoint */
     /* RocksDB */
     long long rocksdb_block_cache_size;    /* bytes, 256mb */
     long long rocksdb_write_buffer_size;   /* bytes, 64mb (at least 64kb) */

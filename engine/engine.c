@@ -9,6 +9,7 @@
  */
 #include "engine.h"
 
+#include <pthread.h>
 #include <rocksdb/c.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -30,6 +31,12 @@ struct eng {
     rocksdb_writeoptions_t *wopts;      /* sync = 0 */
     rocksdb_writeoptions_t *wopts_sync; /* sync = 1 */
     rocksdb_writebatch_wi_t *batch;
+    /* After a failed write, RocksDB (built with assertions, as Debian's is)
+     * aborts if the WAL file is touched again, so every write and sync
+     * holds wal_lock and nothing touches the WAL once write_failed is set,
+     * until the store is reopened. */
+    pthread_mutex_t wal_lock;
+    int write_failed;
     /* Compaction filters of the sub and zscore CFs (see "Garbage"). They
      * keep everything until eng_set_key_seed() made them ready. */
     rocksdb_compactionfilterfactory_t *gc_factory[ENG_CF_COUNT];
@@ -90,6 +97,7 @@ static void destroy(eng *e) {
     if (e->gc_ropts) rocksdb_readoptions_destroy(e->gc_ropts);
     if (e->wopts) rocksdb_writeoptions_destroy(e->wopts);
     if (e->wopts_sync) rocksdb_writeoptions_destroy(e->wopts_sync);
+    pthread_mutex_destroy(&e->wal_lock);
     free(e);
 }
 
@@ -114,7 +122,11 @@ eng *eng_open(const eng_options *o, char **err) {
      * damaged record and stop there. Everything acknowledged under
      * appendfsync always was synced, so it lies before any torn tail. */
     rocksdb_options_set_wal_recovery_mode(e->dbopts, 2);
-    rocksdb_options_set_info_log_level(e->dbopts, 2 /* warn */);
+    /* RocksDB's own LOG file gets only its start-up header. A LOG write that
+     * fails (disk full) leaves the logger in an error state, and Debian's
+     * RocksDB, built with assertions, aborts on the next log line; strata
+     * reports store errors in its own log instead. */
+    rocksdb_options_set_info_log_level(e->dbopts, 5 /* HEADER_LEVEL */);
     rocksdb_options_set_keep_log_file_num(e->dbopts, 3);
 
     int comp = compression_type(o->compression);
@@ -150,15 +162,23 @@ eng *eng_open(const eng_options *o, char **err) {
     e->wopts_sync = rocksdb_writeoptions_create();
     rocksdb_writeoptions_set_sync(e->wopts_sync, 1);
     e->batch = rocksdb_writebatch_wi_create(0, 1 /* overwrite_key: reads see the last write */);
+    pthread_mutex_init(&e->wal_lock, NULL);
     return e;
 }
 
 void eng_close(eng *e) {
     if (!e) return;
     char *err = NULL;
-    rocksdb_flush_wal(e->db, 1, &err);
+    if (!e->write_failed) rocksdb_flush_wal(e->db, 1, &err);
     if (err) rocksdb_free(err);
     destroy(e);
+}
+
+static char *failed_error(void) {
+    const char *msg = "the store refuses writes after an earlier write error";
+    char *err = malloc(strlen(msg) + 1);
+    strcpy(err, msg);
+    return err;
 }
 
 int eng_get(eng *e, eng_cf cf, const char *k, size_t klen, char **val, size_t *vlen, char **err) {
@@ -207,10 +227,15 @@ int eng_commit(eng *e, int sync, char **err) {
     *err = NULL;
     if (eng_pending(e) == 0) return 0;
     const rocksdb_writeoptions_t *wo = sync ? e->wopts_sync : e->wopts;
-    if (e->nranges)
+    pthread_mutex_lock(&e->wal_lock);
+    if (e->write_failed)
+        *err = failed_error();
+    else if (e->nranges)
         commit_with_ranges(e, wo, err);
     else
         rocksdb_write_writebatch_wi(e->db, wo, e->batch, err);
+    if (*err) e->write_failed = 1;
+    pthread_mutex_unlock(&e->wal_lock);
     rocksdb_writebatch_wi_clear(e->batch);
     drop_ranges(e);
     return *err ? -1 : 0;
@@ -218,7 +243,13 @@ int eng_commit(eng *e, int sync, char **err) {
 
 int eng_sync_wal(eng *e, char **err) {
     *err = NULL;
-    rocksdb_flush_wal(e->db, 1, err);
+    pthread_mutex_lock(&e->wal_lock);
+    if (e->write_failed)
+        *err = failed_error();
+    else
+        rocksdb_flush_wal(e->db, 1, err);
+    if (*err) e->write_failed = 1;
+    pthread_mutex_unlock(&e->wal_lock);
     return *err ? -1 : 0;
 }
 
@@ -438,3 +469,17 @@ int eng_property(eng *e, const char *name, uint64_t *out) {
 }
 
 void eng_set_block_cache_capacity(eng *e, uint64_t bytes) { rocksdb_cache_set_capacity(e->cache, bytes); }
+
+int eng_checkpoint(eng *e, const char *path, char **err) {
+    *err = NULL;
+    if (e->write_failed) {
+        *err = failed_error();
+        return -1;
+    }
+    rocksdb_checkpoint_t *cp = rocksdb_checkpoint_object_create(e->db, err);
+    if (!cp) return -1;
+    /* 0: always flush the memtables first, so the copy needs no WAL replay. */
+    rocksdb_checkpoint_create(cp, path, 0, err);
+    rocksdb_checkpoint_object_destroy(cp);
+    return *err ? -1 : 0;
+}

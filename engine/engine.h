@@ -99,6 +99,11 @@ long long eng_gc_dropped(eng *e);
 /* Compact a whole column family now (tests and tools). */
 int eng_compact(eng *e, eng_cf cf, char **err);
 
+/* Write a consistent copy of the committed store into path (which must not
+ * exist): hard links for table files, a copy of the rest. Returns 0, or -1
+ * with *err set (free with eng_free). */
+int eng_checkpoint(eng *e, const char *path, char **err);
+
 /* Resize the shared block cache (CONFIG SET rocksdb-block-cache-size). */
 void eng_set_block_cache_capacity(eng *e, uint64_t bytes);
 

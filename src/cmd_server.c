@@ -43,10 +43,6 @@ void timeCommand(client *c) {
     reply_bulk_longlong(c, us % 1000000);
 }
 
-/* Every acknowledged write is already on disk; the last "save" is the start
- * of the process until checkpoints (SAVE/BGSAVE) exist. */
-void lastsaveCommand(client *c) { reply_longlong(c, server.start_ms / 1000); }
-
 /* AUTH [username] password. Until ACLs exist the only user is "default",
  * whose password is requirepass (none: any password is accepted for it). */
 void authCommand(client *c) {
@@ -243,11 +239,11 @@ static void info_persistence(text *t) {
     tier_engine_property("rocksdb.estimate-pending-compaction-bytes", &pending);
     text_add(t,
              "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:%lld\r\n"
-             "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%lld\r\nrdb_last_bgsave_status:ok\r\n"
+             "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%lld\r\nrdb_last_bgsave_status:%s\r\n"
              "aof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_last_write_status:%s\r\n"
              "strata_appendfsync:%s\r\nstrata_commits:%lld\r\nstrata_commit_avg_usec:%lld\r\n"
              "strata_store_status:%s\r\nrocksdb_pending_compaction_bytes:%llu\r\n",
-             server.dirty, server.start_ms / 1000, server.store_error ? "err" : "ok",
+             server.dirty, server.lastsave, server.lastsave_ok ? "ok" : "err", server.store_error ? "err" : "ok",
              fsync_names[server_config.appendfsync], server.stat_commits,
              server.stat_commits ? server.stat_commit_usec / server.stat_commits : 0,
              server.store_error ? "err" : "ok", (unsigned long long)pending);

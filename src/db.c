@@ -232,24 +232,46 @@ typedef struct key_list {
     size_t plen;
     const char *type;    /* SCAN TYPE filter, NULL = all */
     long long now;
+    resp_arg *expired;   /* expired keys met on the way, deleted afterwards */
+    long nexpired, capexpired;
 } key_list;
+
+static void push_key(resp_arg **arr, long *n, long *cap, const char *key, size_t klen) {
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *arr = realloc(*arr, sizeof(resp_arg) * *cap);
+    }
+    (*arr)[*n].ptr = malloc(klen + 1);
+    memcpy((*arr)[*n].ptr, key, klen);
+    (*arr)[*n].len = klen;
+    (*n)++;
+}
 
 static void collect_key(const char *key, size_t klen, int type, int64_t expire_ms, void *ctx) {
     key_list *l = ctx;
-    if (expire_ms && expire_ms < l->now) return;
+    if (expire_ms && expire_ms < l->now) {
+        push_key(&l->expired, &l->nexpired, &l->capexpired, key, klen);
+        return;
+    }
     if (l->type && strcasecmp(l->type, tier_type_name(type)) != 0) return;
     if (l->pattern && !util_globmatch(l->pattern, l->plen, key, klen, 0)) return;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->keys = realloc(l->keys, sizeof(resp_arg) * l->cap);
+    push_key(&l->keys, &l->n, &l->cap, key, klen);
+}
+
+/* As Redis does, an iteration deletes the expired keys it walks over (a
+ * lookup of an expired key deletes it). */
+static void delete_expired_seen(client *c, key_list *l) {
+    for (long i = 0; i < l->nexpired; i++) {
+        tier_obj o;
+        tier_lookup(c->db, l->expired[i].ptr, l->expired[i].len, l->now, &o);
+        tier_obj_free(&o);
+        free(l->expired[i].ptr);
     }
-    l->keys[l->n].ptr = malloc(klen + 1);
-    memcpy(l->keys[l->n].ptr, key, klen);
-    l->keys[l->n].len = klen;
-    l->n++;
+    free(l->expired);
 }
 
 static void reply_and_free_keys(client *c, key_list *l) {
+    delete_expired_seen(c, l);
     reply_array_len(c, l->n);
     for (long i = 0; i < l->n; i++) {
         reply_bulk(c, l->keys[i].ptr, l->keys[i].len);

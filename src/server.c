@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,6 +69,9 @@ void server_dirty(client *c, long long n) { server.dirty += n; }
  * Everysec WAL sync
  * ------------------------------------------------------------------------ */
 
+/* Held by the sync thread while it uses the store, and by the loop while it
+ * reopens the store (recover_store). */
+static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t sync_thread;
 static int sync_thread_running;
 static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -88,7 +92,10 @@ static void *sync_main(void *arg) {
         if (server_config.appendfsync != FSYNC_EVERYSEC) continue;
         pthread_mutex_unlock(&sync_lock);
         char *err;
-        if (tier_sync_wal(&err) != TIER_OK) {
+        pthread_mutex_lock(&engine_lock);
+        int rc = server.store_error ? TIER_OK : tier_sync_wal(&err);
+        pthread_mutex_unlock(&engine_lock);
+        if (rc != TIER_OK) {
             server_log(LOG_WARNING, "WAL sync failed: %s", err);
             free(err);
         } else {
@@ -109,6 +116,7 @@ static void *sync_main(void *arg) {
  * an acknowledgement), and writes are refused until a commit works again. */
 static void commit_failed(const char *err) {
     server.store_error = 1;
+    tier_set_readonly(1);
     snprintf(server.store_error_msg, sizeof(server.store_error_msg), "%s", err);
     server_log(LOG_WARNING, "Commit to the store failed: %s", err);
     for (client *c = server.clients; c; c = c->next) {
@@ -125,7 +133,6 @@ static void server_end_of_turn(void) {
             commit_failed(err ? err : "unknown error");
             free(err);
         } else {
-            server.store_error = 0;
             server.stat_commits++;
             server.stat_commit_usec += util_ustime() - start;
         }
@@ -149,8 +156,38 @@ static void close_idle_clients(long long now) {
     }
 }
 
+/* After a failed commit: once a second, and only when the disk has room
+ * again, reopen the store (RocksDB refuses writes after a failed WAL write
+ * until reopened) and check that a synced write goes through. */
+static void recover_store(long long now) {
+    static long long last_try;
+    if (now - last_try < 1000) return;
+    last_try = now;
+    struct statvfs fs;
+    if (statvfs(server_config.dir, &fs) == 0 && (unsigned long long)fs.f_bavail * fs.f_frsize < (16ULL << 20))
+        return;
+    char *err = NULL;
+    pthread_mutex_lock(&engine_lock);
+    int rc = tier_reopen(&err);
+    pthread_mutex_unlock(&engine_lock);
+    if (rc != TIER_OK) {
+        server_log(LOG_WARNING, "The store could not be reopened after a write error: %s. Exiting.", err);
+        exit(1);
+    }
+    tier_set_readonly(1);
+    if (tier_probe_write(&err) != TIER_OK) {
+        server_log(LOG_WARNING, "The store still refuses writes: %s", err);
+        free(err);
+        return;
+    }
+    tier_set_readonly(0);
+    server.store_error = 0;
+    server_log(LOG_WARNING, "The store accepts writes again.");
+}
+
 static void cron_cb(int fd, short what, void *arg) {
     long long now = util_mstime();
+    if (server.store_error) recover_store(now);
     /* Active expiry: a slice of each tick, as Redis's slow cycle (25% of
      * the tick at effort 1, a little more per effort step). */
     long long tick_us = 1000000 / (server_config.hz > 0 ? server_config.hz : 10);
@@ -193,6 +230,8 @@ static int config_try_apply(const char *name, char *err, size_t errlen) {
 int server_start(void) {
     server.base = event_base_new();
     server.start_ms = util_mstime();
+    server.lastsave = server.start_ms / 1000;
+    server.lastsave_ok = 1;
     signal(SIGPIPE, SIG_IGN);
     srand((unsigned)(util_ustime() ^ getpid()));
 

@@ -104,7 +104,9 @@ typedef struct server_state {
     long long stat_expiredkeys, stat_keyspace_hits, stat_keyspace_misses;
     long long stat_net_input_bytes, stat_net_output_bytes;
     long long stat_commits, stat_commit_usec;
-    long long dirty;             /* changes since start (rdb_changes_since_last_save) */
+    long long dirty;             /* changes since the last checkpoint (rdb_changes_since_last_save) */
+    long long lastsave;          /* unix time of the last checkpoint (start time before one) */
+    int lastsave_ok;             /* the last SAVE/BGSAVE worked */
     long long last_sync_ms;
     int listen_fds[16];
     int nlisten;
@@ -196,7 +198,11 @@ DECLARE(pttl); DECLARE(expiretime); DECLARE(pexpiretime); DECLARE(persist); DECL
 DECLARE(dbsize); DECLARE(flushdb); DECLARE(flushall); DECLARE(swapdb); DECLARE(object);
 /* cmd_server.c */
 DECLARE(ping); DECLARE(echo); DECLARE(quit); DECLARE(time); DECLARE(info); DECLARE(shutdown);
-DECLARE(command); DECLARE(config); DECLARE(client); DECLARE(lastsave); DECLARE(auth);
+DECLARE(command); DECLARE(config); DECLARE(client); DECLARE(auth);
+/* persistence.c */
+DECLARE(save); DECLARE(bgsave); DECLARE(lastsave);
+int persistence_save(char *err, size_t errlen);
+const char *persistence_checkpoint_path(char *buf, size_t cap);
 
 /* ---- db.c: helpers shared by the type files ---- */
 /* Look up key for a command: replies with a store error and returns -1 on

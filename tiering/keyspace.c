@@ -29,6 +29,7 @@ static struct {
     uint64_t next_version; /* for the next new compound value */
     int version_dirty;
     int unsynced;          /* committed mid-turn without a WAL sync */
+    int readonly;          /* the store failed a write: change nothing */
     uint8_t seed[16];
     char lasterr[256];
 } ks;
@@ -181,7 +182,24 @@ static int load_counts(void) {
     return 0;
 }
 
+/* The options of the last open, for tier_reopen(). */
+static tier_options opened_with;
+static char *opened_dir, *opened_compression;
+
+static void remember_options(const tier_options *o) {
+    if (o == &opened_with) return;
+    free(opened_dir);
+    free(opened_compression);
+    opened_with = *o;
+    opened_dir = strdup(o->dir ? o->dir : ".");
+    opened_compression = o->compression ? strdup(o->compression) : NULL;
+    opened_with.dir = opened_dir;
+    opened_with.compression = opened_compression;
+}
+
 int tier_open(const tier_options *o, char **err) {
+    remember_options(o);
+    o = &opened_with;
     eng_options eo = {
         .dir = o->dir,
         .block_cache_size = o->block_cache_size,
@@ -211,6 +229,16 @@ int tier_open(const tier_options *o, char **err) {
     }
     return TIER_OK;
 }
+
+/* RocksDB stops taking writes after a failed WAL write until it is resumed;
+ * the C API has no Resume(), so the store is closed and opened again (the
+ * WAL replays everything that was committed). */
+int tier_reopen(char **err) {
+    tier_close();
+    return tier_open(&opened_with, err);
+}
+
+void tier_set_readonly(int on) { ks.readonly = on; }
 
 void tier_close(void) {
     eng_close(ks.e);
@@ -311,7 +339,7 @@ int tier_lookup(int db, const char *key, size_t klen, int64_t now_ms, tier_obj *
     if (read_meta(pdb, key, klen, out) != TIER_OK) return TIER_ERR;
     /* Redis's rule: expired once now is past the deadline (now > when). */
     if (out->exists && out->expire_ms && out->expire_ms < now_ms) {
-        delete_phys(pdb, key, klen, out);
+        if (!ks.readonly) delete_phys(pdb, key, klen, out);
         tier_obj_free(out);
     }
     return TIER_OK;
@@ -746,6 +774,7 @@ typedef struct due_key {
 } due_key;
 
 long tier_expire_cycle(int64_t now_ms, long max_keys, long long budget_us) {
+    if (ks.readonly) return 0;
     long long start = monotonic_us();
     long deleted = 0;
     char hi[8];
@@ -867,3 +896,25 @@ int tier_sync_wal(char **err) {
 int tier_engine_property(const char *name, uint64_t *out) { return eng_property(ks.e, name, out); }
 
 void tier_set_block_cache_capacity(uint64_t bytes) { eng_set_block_cache_capacity(ks.e, bytes); }
+
+int tier_checkpoint(const char *path, char **err) {
+    if (commit_pending(err) != TIER_OK) return TIER_ERR;
+    char *e_err;
+    if (eng_checkpoint(ks.e, path, &e_err) < 0) {
+        *err = strdup(e_err ? e_err : "checkpoint failed");
+        eng_free(e_err);
+        return TIER_ERR;
+    }
+    return TIER_OK;
+}
+
+int tier_probe_write(char **err) {
+    eng_put(ks.e, ENG_CF_DEFAULT, "probe", 5, "", 0);
+    char *e_err;
+    if (eng_commit(ks.e, 1, &e_err) < 0) {
+        *err = strdup(e_err ? e_err : "write failed");
+        eng_free(e_err);
+        return TIER_ERR;
+    }
+    return TIER_OK;
+}

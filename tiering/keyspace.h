@@ -70,6 +70,14 @@ enum { TIER_OK = 0, TIER_ERR = -1 };
 /* Open the store. Returns TIER_OK, or TIER_ERR with *err set (free()). */
 int tier_open(const tier_options *o, char **err);
 void tier_close(void);
+/* Close and open the store again with the same options (after a write
+ * error). TIER_ERR with *err set if it cannot be opened. */
+int tier_reopen(char **err);
+/* While on, nothing is changed on the way: lazy and active expiry still hide
+ * expired keys but do not delete them (the store is refusing writes). */
+void tier_set_readonly(int on);
+/* A tiny synced write: does the store take writes? */
+int tier_probe_write(char **err);
 
 /* Text of the last engine error (static storage, "" if none). */
 const char *tier_last_error(void);
@@ -161,6 +169,10 @@ int tier_pending(void);
 int tier_sync_wal(char **err);
 
 void tier_set_block_cache_capacity(uint64_t bytes);
+
+/* Commit what is pending, then write a checkpoint of the store into path
+ * (must not exist). TIER_OK, or TIER_ERR with *err set (free()). */
+int tier_checkpoint(const char *path, char **err);
 
 /* Engine figures for INFO. */
 int tier_engine_property(const char *name, uint64_t *out);
