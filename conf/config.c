@@ -348,6 +348,11 @@ static const config_enum loglevel_enum[] = {
     {"warning", LOG_WARNING}, {NULL, 0}};
 static const config_enum appendfsync_enum[] = {
     {"everysec", FSYNC_EVERYSEC}, {"always", FSYNC_ALWAYS}, {"no", FSYNC_NO}, {NULL, 0}};
+static const config_enum maxmemory_policy_enum[] = {
+    {"volatile-lru", MAXMEMORY_VOLATILE_LRU}, {"volatile-lfu", MAXMEMORY_VOLATILE_LFU},
+    {"volatile-random", MAXMEMORY_VOLATILE_RANDOM}, {"volatile-ttl", MAXMEMORY_VOLATILE_TTL},
+    {"allkeys-lru", MAXMEMORY_ALLKEYS_LRU}, {"allkeys-lfu", MAXMEMORY_ALLKEYS_LFU},
+    {"allkeys-random", MAXMEMORY_ALLKEYS_RANDOM}, {"noeviction", MAXMEMORY_NO_EVICTION}, {NULL, 0}};
 static const config_enum compression_enum[] = {
     {"none", 0}, {"snappy", 1}, {"lz4", 2}, {"zstd", 3}, {NULL, 0}};
 
@@ -416,6 +421,16 @@ static const config_option options[] = {
     /* expiry */
     {.name = "active-expire-effort", .type = CT_INT, .offset = OFF(active_expire_effort),
      .min = 1, .max = 10, .def = 1},
+    /* hot tier */
+    {.name = "maxmemory", .type = CT_MEMORY, .offset = OFF(maxmemory), .min = 0, .max = LLONG_MAX, .def = 0},
+    {.name = "maxmemory-policy", .type = CT_ENUM, .offset = OFF(maxmemory_policy),
+     .def = MAXMEMORY_NO_EVICTION, .enums = maxmemory_policy_enum},
+    {.name = "maxmemory-samples", .type = CT_INT, .offset = OFF(maxmemory_samples), .min = 1, .max = 64,
+     .def = 5},
+    {.name = "lfu-log-factor", .type = CT_INT, .offset = OFF(lfu_log_factor), .min = 0, .max = INT_MAX,
+     .def = 10},
+    {.name = "lfu-decay-time", .type = CT_INT, .offset = OFF(lfu_decay_time), .min = 0, .max = INT_MAX,
+     .def = 1},
 };
 
 #define NOPTIONS ((int)(sizeof(options) / sizeof(options[0])))

@@ -19,6 +19,17 @@
 
 enum { LOG_DEBUG = 0, LOG_VERBOSE, LOG_NOTICE, LOG_WARNING };
 enum { FSYNC_NO = 0, FSYNC_EVERYSEC, FSYNC_ALWAYS };
+/* maxmemory-policy; the numbers are the hot tier's (tiering/hot.h). */
+enum {
+    MAXMEMORY_VOLATILE_LRU = 0,
+    MAXMEMORY_VOLATILE_LFU,
+    MAXMEMORY_VOLATILE_RANDOM,
+    MAXMEMORY_VOLATILE_TTL,
+    MAXMEMORY_ALLKEYS_LRU,
+    MAXMEMORY_ALLKEYS_LFU,
+    MAXMEMORY_ALLKEYS_RANDOM,
+    MAXMEMORY_NO_EVICTION,
+};
 
 typedef struct strata_config {
     /* network */
@@ -56,6 +67,12 @@ typedef struct strata_config {
     int rocksdb_max_background_jobs;       /* 2, 1..256 */
     /* expiry */
     int active_expire_effort;   /* 1..10, default 1 */
+    /* hot tier */
+    long long maxmemory;        /* bytes the hot tier may hold; 0 = no limit */
+    int maxmemory_policy;       /* MAXMEMORY_*, default noeviction */
+    int maxmemory_samples;      /* 5 */
+    int lfu_log_factor;         /* 10 */
+    int lfu_decay_time;         /* minutes, 1 */
 } strata_config;
 
 /* After config_init_defaults() every char * field is non-NULL (an empty

@@ -468,6 +468,10 @@ int eng_property(eng *e, const char *name, uint64_t *out) {
     return 0;
 }
 
+int eng_property_cf(eng *e, eng_cf cf, const char *name, uint64_t *out) {
+    return rocksdb_property_int_cf(e->db, e->cf[cf], name, out) == 0 ? 0 : -1;
+}
+
 void eng_set_block_cache_capacity(eng *e, uint64_t bytes) { rocksdb_cache_set_capacity(e->cache, bytes); }
 
 int eng_checkpoint(eng *e, const char *path, char **err) {

@@ -111,5 +111,9 @@ void eng_set_block_cache_capacity(eng *e, uint64_t bytes);
  * all column families (block-cache figures, being shared, are taken once).
  * Returns 0 on success. */
 int eng_property(eng *e, const char *name, uint64_t *out);
+/* The same property for one column family only ("rocksdb.live-sst-files-size",
+ * "rocksdb.estimate-num-keys", ...), as tools/strata_inspect reports them.
+ * Returns 0 on success, -1 if RocksDB has no such integer property. */
+int eng_property_cf(eng *e, eng_cf cf, const char *name, uint64_t *out);
 
 #endif

@@ -212,6 +212,16 @@ static void info_clients(text *t) {
              server.nclients, server_config.maxclients);
 }
 
+static const char *maxmemory_policy_name(int policy) {
+    static const char *names[] = {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+                                  "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
+    return policy >= 0 && policy < 8 ? names[policy] : "noeviction";
+}
+
+/* used_memory is what the process has allocated (the hot tier, client
+ * buffers, RocksDB's own allocations); maxmemory bounds the hot tier, whose
+ * share is hot_tier_bytes. RSS is about that plus RocksDB's block cache and
+ * memtables (reported below, with their own budget). */
 static void info_memory(text *t) {
     struct mallinfo2 mi = mallinfo2();
     long long used = (long long)(mi.uordblks + mi.hblkhd), rss = process_rss();
@@ -220,16 +230,23 @@ static void info_memory(text *t) {
     tier_engine_property("rocksdb.block-cache-usage", &cache);
     tier_engine_property("rocksdb.cur-size-all-mem-tables", &memtables);
     tier_engine_property("rocksdb.total-sst-files-size", &sst);
-    char h_used[32], h_rss[32];
+    tier_hot_info hi;
+    tier_hot_stats(&hi);
+    char h_used[32], h_rss[32], h_max[32], h_hot[32];
     human_bytes(h_used, sizeof(h_used), (double)used);
     human_bytes(h_rss, sizeof(h_rss), (double)rss);
+    human_bytes(h_max, sizeof(h_max), (double)server_config.maxmemory);
+    human_bytes(h_hot, sizeof(h_hot), (double)hi.bytes);
     text_add(t,
              "# Memory\r\nused_memory:%lld\r\nused_memory_human:%s\r\nused_memory_rss:%lld\r\n"
-             "used_memory_rss_human:%s\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\n"
-             "maxmemory_policy:noeviction\r\nmem_allocator:libc\r\n"
+             "used_memory_rss_human:%s\r\nmaxmemory:%lld\r\nmaxmemory_human:%s\r\n"
+             "maxmemory_policy:%s\r\nmem_allocator:libc\r\n"
+             "hot_tier_keys:%llu\r\nhot_tier_bytes:%llu\r\nhot_tier_bytes_human:%s\r\n"
              "rocksdb_block_cache_usage:%llu\r\nrocksdb_block_cache_capacity:%lld\r\n"
              "rocksdb_memtables:%llu\r\nrocksdb_sst_bytes:%llu\r\n",
-             used, h_used, rss, h_rss, (unsigned long long)cache, server_config.rocksdb_block_cache_size,
+             used, h_used, rss, h_rss, server_config.maxmemory, h_max,
+             maxmemory_policy_name(server_config.maxmemory_policy), (unsigned long long)hi.keys,
+             (unsigned long long)hi.bytes, h_hot, (unsigned long long)cache, server_config.rocksdb_block_cache_size,
              (unsigned long long)memtables, (unsigned long long)sst);
 }
 
@@ -250,14 +267,19 @@ static void info_persistence(text *t) {
 }
 
 static void info_stats(text *t) {
+    tier_hot_info hi;
+    tier_hot_stats(&hi);
     text_add(t,
              "# Stats\r\ntotal_connections_received:%lld\r\ntotal_commands_processed:%lld\r\n"
              "instantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:%lld\r\ntotal_net_output_bytes:%lld\r\n"
-             "rejected_connections:%lld\r\nexpired_keys:%lld\r\nevicted_keys:0\r\n"
-             "keyspace_hits:%lld\r\nkeyspace_misses:%lld\r\npubsub_channels:0\r\npubsub_patterns:0\r\n",
+             "rejected_connections:%lld\r\nexpired_keys:%lld\r\nevicted_keys:%lld\r\n"
+             "keyspace_hits:%lld\r\nkeyspace_misses:%lld\r\npubsub_channels:0\r\npubsub_patterns:0\r\n"
+             "hot_tier_hits:%llu\r\nhot_tier_misses:%llu\r\ncold_reads:%llu\r\npromotions:%llu\r\n",
              server.stat_numconnections, server.stat_numcommands, server.stat_net_input_bytes,
              server.stat_net_output_bytes, server.stat_rejected_conn, server.stat_expiredkeys,
-             server.stat_keyspace_hits, server.stat_keyspace_misses);
+             server.stat_evictedkeys, server.stat_keyspace_hits, server.stat_keyspace_misses,
+             (unsigned long long)hi.hits, (unsigned long long)hi.misses, (unsigned long long)hi.cold_reads,
+             (unsigned long long)hi.promotions);
 }
 
 static void info_replication(text *t) {
@@ -362,15 +384,29 @@ static void reply_command_info(client *c, const command *cmd) {
     reply_array_len(c, 0); /* subcommands */
 }
 
+/* summary, since, group, and (from command_docs.c) "arguments" when the
+ * command takes any and "subcommands" for a container command. redis-cli 7
+ * builds its help and argument hints from these. */
 static void reply_command_docs(client *c, const command *cmd) {
+    int nargs = 0;
+    const doc_arg *args = command_doc_args(cmd->name, &nargs);
+    int nsubs = command_doc_subcommand_count(cmd->name);
     reply_bulk_cstr(c, cmd->name);
-    reply_map_len(c, 3);
+    reply_map_len(c, 3 + (args != NULL) + (nsubs > 0));
     reply_bulk_cstr(c, "summary");
     reply_bulk_cstr(c, cmd->summary);
     reply_bulk_cstr(c, "since");
     reply_bulk_cstr(c, cmd->since);
     reply_bulk_cstr(c, "group");
     reply_bulk_cstr(c, cmd->group);
+    if (args) {
+        reply_bulk_cstr(c, "arguments");
+        reply_doc_args(c, args, nargs);
+    }
+    if (nsubs > 0) {
+        reply_bulk_cstr(c, "subcommands");
+        reply_doc_subcommands(c, cmd->name, cmd->group);
+    }
 }
 
 void commandCommand(client *c) {
@@ -479,6 +515,8 @@ void configCommand(client *c) {
         if (c->argc != 2) return reply_sub_arity(c, "config", "resetstat");
         server.stat_numcommands = server.stat_numconnections = server.stat_rejected_conn = 0;
         server.stat_expiredkeys = server.stat_keyspace_hits = server.stat_keyspace_misses = 0;
+        server.stat_evictedkeys = 0;
+        tier_hot_reset_stats();
         server.stat_net_input_bytes = server.stat_net_output_bytes = 0;
         server.stat_commits = server.stat_commit_usec = 0;
         for (int i = 0; i < command_count(); i++) {

@@ -48,12 +48,94 @@ static command table[] = {
     {"setrange", setrangeCommand, 4, W | M, 1, 1, 1, "string", "2.2.0", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "write string slow"},
     {"lcs", lcsCommand, -3, R, 1, 2, 1, "string", "7.0.0", "Finds the longest common substring.", "read string slow"},
     /* hashes (t_hash.c) */
+    {"hset", hsetCommand, -4, W | M | F, 1, 1, 1, "hash", "2.0.0", "Creates or modifies the value of a field in a hash.", "write hash fast"},
+    {"hsetnx", hsetnxCommand, 4, W | M | F, 1, 1, 1, "hash", "2.0.0", "Sets the value of a field in a hash only when the field doesn't exist.", "write hash fast"},
+    {"hmset", hmsetCommand, -4, W | M | F, 1, 1, 1, "hash", "2.0.0", "Sets the values of multiple fields.", "write hash fast"},
+    {"hget", hgetCommand, 3, R | F, 1, 1, 1, "hash", "2.0.0", "Returns the value of a field in a hash.", "read hash fast"},
+    {"hmget", hmgetCommand, -3, R | F, 1, 1, 1, "hash", "2.0.0", "Returns the values of all fields in a hash.", "read hash fast"},
+    {"hdel", hdelCommand, -3, W | F, 1, 1, 1, "hash", "2.0.0", "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", "write hash fast"},
+    {"hlen", hlenCommand, 2, R | F, 1, 1, 1, "hash", "2.0.0", "Returns the number of fields in a hash.", "read hash fast"},
+    {"hstrlen", hstrlenCommand, 3, R | F, 1, 1, 1, "hash", "3.2.0", "Returns the length of the value of a field.", "read hash fast"},
+    {"hexists", hexistsCommand, 3, R | F, 1, 1, 1, "hash", "2.0.0", "Determines whether a field exists in a hash.", "read hash fast"},
+    {"hkeys", hkeysCommand, 2, R, 1, 1, 1, "hash", "2.0.0", "Returns all fields in a hash.", "read hash slow"},
+    {"hvals", hvalsCommand, 2, R, 1, 1, 1, "hash", "2.0.0", "Returns all values in a hash.", "read hash slow"},
+    {"hgetall", hgetallCommand, 2, R, 1, 1, 1, "hash", "2.0.0", "Returns all fields and values in a hash.", "read hash slow"},
+    {"hincrby", hincrbyCommand, 4, W | M | F, 1, 1, 1, "hash", "2.0.0", "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", "write hash fast"},
+    {"hincrbyfloat", hincrbyfloatCommand, 4, W | M | F, 1, 1, 1, "hash", "2.6.0", "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", "write hash fast"},
+    {"hrandfield", hrandfieldCommand, -2, R, 1, 1, 1, "hash", "6.2.0", "Returns one or more random fields from a hash.", "read hash slow"},
+    {"hscan", hscanCommand, -3, R, 1, 1, 1, "hash", "2.8.0", "Iterates over fields and values of a hash.", "read hash slow"},
     /* end of hashes */
     /* sets (t_set.c) */
+    {"sadd", saddCommand, -3, W | M | F, 1, 1, 1, "set", "1.0.0", "Add one or more members to a set", "write set fast"},
+    {"srem", sremCommand, -3, W | F, 1, 1, 1, "set", "1.0.0", "Remove one or more members from a set", "write set fast"},
+    {"sismember", sismemberCommand, 3, R | F, 1, 1, 1, "set", "1.0.0", "Determine if a given value is a member of a set", "read set fast"},
+    {"smismember", smismemberCommand, -3, R | F, 1, 1, 1, "set", "6.2.0", "Returns the membership associated with the given elements for a set", "read set fast"},
+    {"smembers", smembersCommand, 2, R, 1, 1, 1, "set", "1.0.0", "Get all the members in a set", "read set slow"},
+    {"scard", scardCommand, 2, R | F, 1, 1, 1, "set", "1.0.0", "Get the number of members in a set", "read set fast"},
+    {"spop", spopCommand, -2, W | F, 1, 1, 1, "set", "1.0.0", "Remove and return one or multiple random members from a set", "write set fast"},
+    {"srandmember", srandmemberCommand, -2, R, 1, 1, 1, "set", "1.0.0", "Get one or multiple random members from a set", "read set slow"},
+    {"smove", smoveCommand, 4, W | F, 1, 2, 1, "set", "1.0.0", "Move a member from one set to another", "write set fast"},
+    {"sinter", sinterCommand, -2, R, 1, -1, 1, "set", "1.0.0", "Intersect multiple sets", "read set slow"},
+    {"sintercard", sintercardCommand, -3, R, 0, 0, 0, "set", "7.0.0", "Intersect multiple sets and return the cardinality of the result", "read set slow"},
+    {"sinterstore", sinterstoreCommand, -3, W | M, 1, -1, 1, "set", "1.0.0", "Intersect multiple sets and store the resulting set in a key", "write set slow"},
+    {"sunion", sunionCommand, -2, R, 1, -1, 1, "set", "1.0.0", "Add multiple sets", "read set slow"},
+    {"sunionstore", sunionstoreCommand, -3, W | M, 1, -1, 1, "set", "1.0.0", "Add multiple sets and store the resulting set in a key", "write set slow"},
+    {"sdiff", sdiffCommand, -2, R, 1, -1, 1, "set", "1.0.0", "Subtract multiple sets", "read set slow"},
+    {"sdiffstore", sdiffstoreCommand, -3, W | M, 1, -1, 1, "set", "1.0.0", "Subtract multiple sets and store the resulting set in a key", "write set slow"},
+    {"sscan", sscanCommand, -3, R, 1, 1, 1, "set", "2.8.0", "Incrementally iterate Set elements", "read set slow"},
     /* end of sets */
     /* sorted sets (t_zset.c) */
+    {"zadd", zaddCommand, -4, W | M | F, 1, 1, 1, "sorted-set", "1.2.0", "Add one or more members to a sorted set, or update its score if it already exists", "write sortedset fast"},
+    {"zincrby", zincrbyCommand, 4, W | M | F, 1, 1, 1, "sorted-set", "1.2.0", "Increment the score of a member in a sorted set", "write sortedset fast"},
+    {"zrem", zremCommand, -3, W | F, 1, 1, 1, "sorted-set", "1.2.0", "Remove one or more members from a sorted set", "write sortedset fast"},
+    {"zcard", zcardCommand, 2, R | F, 1, 1, 1, "sorted-set", "1.2.0", "Get the number of members in a sorted set", "read sortedset fast"},
+    {"zscore", zscoreCommand, 3, R | F, 1, 1, 1, "sorted-set", "1.2.0", "Get the score associated with the given member in a sorted set", "read sortedset fast"},
+    {"zmscore", zmscoreCommand, -3, R | F, 1, 1, 1, "sorted-set", "6.2.0", "Get the score associated with the given members in a sorted set", "read sortedset fast"},
+    {"zrank", zrankCommand, 3, R | F, 1, 1, 1, "sorted-set", "2.0.0", "Determine the index of a member in a sorted set", "read sortedset fast"},
+    {"zrevrank", zrevrankCommand, 3, R | F, 1, 1, 1, "sorted-set", "2.0.0", "Determine the index of a member in a sorted set, with scores ordered from high to low", "read sortedset fast"},
+    {"zcount", zcountCommand, 4, R | F, 1, 1, 1, "sorted-set", "2.0.0", "Count the members in a sorted set with scores within the given values", "read sortedset fast"},
+    {"zlexcount", zlexcountCommand, 4, R | F, 1, 1, 1, "sorted-set", "2.8.9", "Count the number of members in a sorted set between a given lexicographical range", "read sortedset fast"},
+    {"zrange", zrangeCommand, -4, R, 1, 1, 1, "sorted-set", "1.2.0", "Return a range of members in a sorted set", "read sortedset slow"},
+    {"zrevrange", zrevrangeCommand, -4, R, 1, 1, 1, "sorted-set", "1.2.0", "Return a range of members in a sorted set, by index, with scores ordered from high to low", "read sortedset slow"},
+    {"zrangestore", zrangestoreCommand, -5, W | M, 1, 2, 1, "sorted-set", "6.2.0", "Store a range of members from sorted set into another key", "write sortedset slow"},
+    {"zrangebyscore", zrangebyscoreCommand, -4, R, 1, 1, 1, "sorted-set", "1.0.5", "Return a range of members in a sorted set, by score", "read sortedset slow"},
+    {"zrevrangebyscore", zrevrangebyscoreCommand, -4, R, 1, 1, 1, "sorted-set", "2.2.0", "Return a range of members in a sorted set, by score, with scores ordered from high to low", "read sortedset slow"},
+    {"zrangebylex", zrangebylexCommand, -4, R, 1, 1, 1, "sorted-set", "2.8.9", "Return a range of members in a sorted set, by lexicographical range", "read sortedset slow"},
+    {"zrevrangebylex", zrevrangebylexCommand, -4, R, 1, 1, 1, "sorted-set", "2.8.9", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", "read sortedset slow"},
+    {"zremrangebyrank", zremrangebyrankCommand, 4, W, 1, 1, 1, "sorted-set", "2.0.0", "Remove all members in a sorted set within the given indexes", "write sortedset slow"},
+    {"zremrangebyscore", zremrangebyscoreCommand, 4, W, 1, 1, 1, "sorted-set", "1.2.0", "Remove all members in a sorted set within the given scores", "write sortedset slow"},
+    {"zremrangebylex", zremrangebylexCommand, 4, W, 1, 1, 1, "sorted-set", "2.8.9", "Remove all members in a sorted set between the given lexicographical range", "write sortedset slow"},
+    {"zpopmin", zpopminCommand, -2, W | F, 1, 1, 1, "sorted-set", "5.0.0", "Remove and return members with the lowest scores in a sorted set", "write sortedset fast"},
+    {"zpopmax", zpopmaxCommand, -2, W | F, 1, 1, 1, "sorted-set", "5.0.0", "Remove and return members with the highest scores in a sorted set", "write sortedset fast"},
+    {"zmpop", zmpopCommand, -4, W, 0, 0, 0, "sorted-set", "7.0.0", "Remove and return members with scores in a sorted set", "write sortedset slow"},
+    {"zrandmember", zrandmemberCommand, -2, R, 1, 1, 1, "sorted-set", "6.2.0", "Get one or multiple random elements from a sorted set", "read sortedset slow"},
+    {"zunion", zunionCommand, -3, R, 0, 0, 0, "sorted-set", "6.2.0", "Add multiple sorted sets", "read sortedset slow"},
+    {"zinter", zinterCommand, -3, R, 0, 0, 0, "sorted-set", "6.2.0", "Intersect multiple sorted sets", "read sortedset slow"},
+    {"zdiff", zdiffCommand, -3, R, 0, 0, 0, "sorted-set", "6.2.0", "Subtract multiple sorted sets", "read sortedset slow"},
+    {"zunionstore", zunionstoreCommand, -4, W | M, 1, 1, 1, "sorted-set", "2.0.0", "Add multiple sorted sets and store the resulting sorted set in a new key", "write sortedset slow"},
+    {"zinterstore", zinterstoreCommand, -4, W | M, 1, 1, 1, "sorted-set", "2.0.0", "Intersect multiple sorted sets and store the resulting sorted set in a new key", "write sortedset slow"},
+    {"zdiffstore", zdiffstoreCommand, -4, W | M, 1, 1, 1, "sorted-set", "6.2.0", "Subtract multiple sorted sets and store the resulting sorted set in a new key", "write sortedset slow"},
+    {"zintercard", zintercardCommand, -3, R, 0, 0, 0, "sorted-set", "7.0.0", "Intersect multiple sorted sets and return the cardinality of the result", "read sortedset slow"},
+    {"zscan", zscanCommand, -3, R, 1, 1, 1, "sorted-set", "2.8.0", "Incrementally iterate sorted sets elements and associated scores", "read sortedset slow"},
     /* end of sorted sets */
     /* lists (t_list.c) */
+    {"lpush", lpushCommand, -3, W | M | F, 1, 1, 1, "list", "1.0.0", "Prepend one or multiple elements to a list", "write list fast"},
+    {"rpush", rpushCommand, -3, W | M | F, 1, 1, 1, "list", "1.0.0", "Append one or multiple elements to a list", "write list fast"},
+    {"lpushx", lpushxCommand, -3, W | M | F, 1, 1, 1, "list", "2.2.0", "Prepend an element to a list, only if the list exists", "write list fast"},
+    {"rpushx", rpushxCommand, -3, W | M | F, 1, 1, 1, "list", "2.2.0", "Append an element to a list, only if the list exists", "write list fast"},
+    {"lpop", lpopCommand, -2, W | F, 1, 1, 1, "list", "1.0.0", "Remove and get the first elements in a list", "write list fast"},
+    {"rpop", rpopCommand, -2, W | F, 1, 1, 1, "list", "1.0.0", "Remove and get the last elements in a list", "write list fast"},
+    {"llen", llenCommand, 2, R | F, 1, 1, 1, "list", "1.0.0", "Get the length of a list", "read list fast"},
+    {"lindex", lindexCommand, 3, R, 1, 1, 1, "list", "1.0.0", "Get an element from a list by its index", "read list slow"},
+    {"lset", lsetCommand, 4, W | M, 1, 1, 1, "list", "1.0.0", "Set the value of an element in a list by its index", "write list slow"},
+    {"lrange", lrangeCommand, 4, R, 1, 1, 1, "list", "1.0.0", "Get a range of elements from a list", "read list slow"},
+    {"ltrim", ltrimCommand, 4, W, 1, 1, 1, "list", "1.0.0", "Trim a list to the specified range", "write list slow"},
+    {"lrem", lremCommand, 4, W, 1, 1, 1, "list", "1.0.0", "Remove elements from a list", "write list slow"},
+    {"linsert", linsertCommand, 5, W | M, 1, 1, 1, "list", "2.2.0", "Insert an element before or after another element in a list", "write list slow"},
+    {"lpos", lposCommand, -3, R, 1, 1, 1, "list", "6.0.6", "Return the index of matching elements on a list", "read list slow"},
+    {"lmove", lmoveCommand, 5, W | M, 1, 2, 1, "list", "6.2.0", "Pop an element from a list, push it to another list and return it", "write list slow"},
+    {"rpoplpush", rpoplpushCommand, 3, W | M, 1, 2, 1, "list", "1.2.0", "Remove the last element in a list, prepend it to another list and return it", "write list slow"},
+    {"lmpop", lmpopCommand, -4, W, 0, 0, 0, "list", "7.0.0", "Pop elements from a list", "write list slow"},
     /* end of lists */
     /* keyspace (db.c) */
     {"del", delCommand, -2, W, 1, -1, 1, "generic", "1.0.0", "Deletes one or more keys.", "keyspace write slow"},
@@ -140,6 +222,26 @@ static void reply_unknown_command(client *c) {
     reply_errorf(c, "ERR unknown command '%.128s', with args beginning with: %s", c->argv[0].ptr, args);
 }
 
+/* Keep the hot tier within maxmemory before a command runs, as Redis
+ * evicts before each command. Eviction only drops in-memory copies. When
+ * nothing more can be evicted, commands that may grow memory are refused.
+ * Returns 0 when the command must not run (the error is sent). */
+static int enforce_maxmemory(client *c, const command *cmd) {
+    uint64_t limit = (uint64_t)server_config.maxmemory;
+    if (server_config.maxmemory_policy != MAXMEMORY_NO_EVICTION)
+        server.stat_evictedkeys +=
+            tier_hot_evict(limit, server_config.maxmemory_policy, server_config.maxmemory_samples);
+    /* Still over (noeviction, or a volatile policy with nothing volatile
+     * left): refuse what may grow memory, as Redis does. */
+    tier_hot_info hi;
+    tier_hot_stats(&hi);
+    if (hi.bytes > limit && (cmd->flags & CMD_DENYOOM)) {
+        reply_error(c, "OOM command not allowed when used memory > 'maxmemory'.");
+        return 0;
+    }
+    return 1;
+}
+
 void command_process(client *c) {
     const command *cmd = command_lookup(c->argv[0].ptr, c->argv[0].len);
     if (!cmd) {
@@ -159,6 +261,7 @@ void command_process(client *c) {
                         "disabled until the disk recovers; reads keep working.", server.store_error_msg);
         return;
     }
+    if (server_config.maxmemory > 0 && !enforce_maxmemory(c, cmd)) return;
     server_update_time();
     int before = tier_pending();
     long long start = util_ustime();

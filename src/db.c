@@ -25,10 +25,13 @@ int db_lookup(client *c, const char *key, size_t klen, tier_obj *o) {
         reply_store_error(c);
         return -1;
     }
-    if (o->exists)
-        server.stat_keyspace_hits++;
-    else
-        server.stat_keyspace_misses++;
+    /* Redis counts hits and misses of reads only. */
+    if (c->lastcmd && (c->lastcmd->flags & CMD_READONLY)) {
+        if (o->exists)
+            server.stat_keyspace_hits++;
+        else
+            server.stat_keyspace_misses++;
+    }
     return 0;
 }
 
@@ -297,7 +300,7 @@ void scanCommand(client *c) {
     char *end;
     errno = 0;
     unsigned long long cursor = strtoull(cur, &end, 10);
-    if (isspace((unsigned char)cur[0]) || *end != '\0' || errno == ERANGE || c->argv[1].len == 0) {
+    if (isspace((unsigned char)cur[0]) || *end != '\0' || errno == ERANGE) {
         reply_error(c, "ERR invalid cursor");
         return;
     }
@@ -435,7 +438,8 @@ static void ttl_generic(client *c, int ms, int absolute) {
     } else if (!o.expire_ms) {
         reply_longlong(c, -1);
     } else if (absolute) {
-        reply_longlong(c, ms ? o.expire_ms : (o.expire_ms + 500) / 1000);
+        /* Redis rounds in unsigned arithmetic, so even INT64_MAX rounds up. */
+        reply_longlong(c, ms ? o.expire_ms : (long long)(((unsigned long long)o.expire_ms + 500) / 1000));
     } else {
         long long ttl = o.expire_ms - server_mstime();
         if (ttl < 0) ttl = 0;
@@ -544,6 +548,21 @@ static long long object_refcount(const tier_obj *o) {
     return 1;
 }
 
+/* The encoding Redis 7.0 would report. Hashes and sets keep a flag that
+ * follows Redis's conversions; sorted sets are judged by element count
+ * alone (Redis also converts when a member grows past 64 bytes). */
+static const char *object_encoding(const tier_obj *o) {
+    switch (o->type) {
+    case OBJ_STRING: return string_encoding(o);
+    case OBJ_LIST: return "quicklist";
+    case OBJ_HASH: return hash_object_encoding(o);
+    case OBJ_ZSET: return o->count <= 128 ? "listpack" : "skiplist";
+    case OBJ_SET: return set_encoding(o);
+    case OBJ_STREAM: return "stream";
+    }
+    return "unknown";
+}
+
 void objectCommand(client *c) {
     if (c->argc == 2 && arg_is(c, 1, "HELP")) {
         static const char *help[] = {
@@ -576,7 +595,7 @@ void objectCommand(client *c) {
     if (!o.exists)
         reply_null(c);
     else if (enc)
-        reply_bulk_cstr(c, o.type == OBJ_STRING ? string_encoding(&o) : "unknown");
+        reply_bulk_cstr(c, object_encoding(&o));
     else
         reply_longlong(c, object_refcount(&o));
     tier_obj_free(&o);

@@ -193,6 +193,7 @@ static void cron_cb(int fd, short what, void *arg) {
     long long tick_us = 1000000 / (server_config.hz > 0 ? server_config.hz : 10);
     long long budget = tick_us * (25 + 2 * (server_config.active_expire_effort - 1)) / 100;
     server.stat_expiredkeys += tier_expire_cycle(now, 20000, budget);
+    tier_hot_config(server_config.lfu_log_factor, server_config.lfu_decay_time);
     close_idle_clients(now);
 }
 

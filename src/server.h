@@ -101,7 +101,7 @@ typedef struct server_state {
     char store_error_msg[256];
     /* stats */
     long long stat_numcommands, stat_numconnections, stat_rejected_conn;
-    long long stat_expiredkeys, stat_keyspace_hits, stat_keyspace_misses;
+    long long stat_expiredkeys, stat_keyspace_hits, stat_keyspace_misses, stat_evictedkeys;
     long long stat_net_input_bytes, stat_net_output_bytes;
     long long stat_commits, stat_commit_usec;
     long long dirty;             /* changes since the last checkpoint (rdb_changes_since_last_save) */
@@ -172,6 +172,47 @@ void command_process(client *c); /* run c->argv; reply; never frees c */
 int command_count(void);
 const command *command_at(int i);
 
+/* ---- command_docs.c: the "arguments"/"subcommands" of COMMAND DOCS ---- */
+typedef enum {
+    DOC_ARG_STRING, DOC_ARG_INTEGER, DOC_ARG_DOUBLE, DOC_ARG_KEY, DOC_ARG_PATTERN,
+    DOC_ARG_UNIX_TIME, DOC_ARG_PURE_TOKEN, DOC_ARG_ONEOF, DOC_ARG_BLOCK
+} doc_arg_type;
+#define DOC_ARG_OPTIONAL (1 << 0)
+#define DOC_ARG_MULTIPLE (1 << 1)
+#define DOC_ARG_MULTIPLE_TOKEN (1 << 2)
+typedef struct doc_arg {
+    char *name;
+    doc_arg_type type;
+    char *token;           /* NULL when none */
+    int flags;             /* DOC_ARG_OPTIONAL | ... */
+    struct doc_arg *args;  /* oneof/block members */
+    int nargs;
+} doc_arg;
+typedef struct command_doc {
+    const char *name;    /* "set", or "config|get" for a subcommand */
+    const char *syntax;  /* Redis docs' syntax without the name: "key value [NX | XX] ..." */
+    const char *groups;  /* names of the oneof/block arguments, pre-order ("-": default) */
+    const char *notes;   /* "name:type" and "TOKEN=name" adjustments */
+    const char *since, *summary; /* subcommand rows only */
+} command_doc;
+/* Parse a docs syntax string; 0 on success (*out NULL when no arguments),
+ * -1 with a message in err. Free with doc_args_free. */
+int doc_parse(const char *syntax, const char *groups, const char *notes, doc_arg **out, int *nout, char *err,
+              size_t errcap);
+void doc_args_free(doc_arg *args, int n);
+const char *doc_arg_type_name(doc_arg_type t);
+char *doc_render_syntax(const doc_arg *args, int n); /* malloc'd: docs' syntax again */
+char *doc_render_hint(const doc_arg *args, int n);   /* malloc'd: what redis-cli 7.0 shows */
+int command_doc_count(void);
+const command_doc *command_doc_at(int i);
+const command_doc *command_doc_lookup(const char *name);
+/* The parsed arguments of a command ("set", "config|get"); NULL when it
+ * has none or no row. Parsed once, owned by command_docs.c. */
+const doc_arg *command_doc_args(const char *name, int *n);
+int command_doc_subcommand_count(const char *parent);
+void reply_doc_args(client *c, const doc_arg *args, int n);
+void reply_doc_subcommands(client *c, const char *parent, const char *group);
+
 /* ---- argument helpers (commands.c) ---- */
 /* Parse argv[i] as an integer; on failure reply with err (or the standard
  * "value is not an integer" error when err is NULL) and return -1. */
@@ -187,9 +228,25 @@ DECLARE(getdel); DECLARE(getex); DECLARE(mget); DECLARE(mset); DECLARE(msetnx); 
 DECLARE(strlen); DECLARE(incr); DECLARE(decr); DECLARE(incrby); DECLARE(decrby);
 DECLARE(incrbyfloat); DECLARE(getrange); DECLARE(setrange); DECLARE(lcs);
 /* t_hash.c */
+DECLARE(hset); DECLARE(hsetnx); DECLARE(hmset); DECLARE(hget); DECLARE(hmget); DECLARE(hdel); DECLARE(hlen);
+DECLARE(hstrlen); DECLARE(hexists); DECLARE(hkeys); DECLARE(hvals); DECLARE(hgetall); DECLARE(hincrby);
+DECLARE(hincrbyfloat); DECLARE(hrandfield); DECLARE(hscan);
 /* t_set.c */
+DECLARE(sadd); DECLARE(srem); DECLARE(sismember); DECLARE(smismember); DECLARE(smembers); DECLARE(scard);
+DECLARE(spop); DECLARE(srandmember); DECLARE(smove); DECLARE(sinter); DECLARE(sintercard); DECLARE(sinterstore);
+DECLARE(sunion); DECLARE(sunionstore); DECLARE(sdiff); DECLARE(sdiffstore); DECLARE(sscan);
 /* t_zset.c */
+DECLARE(zadd); DECLARE(zincrby); DECLARE(zrem); DECLARE(zcard); DECLARE(zscore); DECLARE(zmscore);
+DECLARE(zrank); DECLARE(zrevrank); DECLARE(zcount); DECLARE(zlexcount); DECLARE(zrange); DECLARE(zrevrange);
+DECLARE(zrangestore); DECLARE(zrangebyscore); DECLARE(zrevrangebyscore); DECLARE(zrangebylex);
+DECLARE(zrevrangebylex); DECLARE(zremrangebyrank); DECLARE(zremrangebyscore); DECLARE(zremrangebylex);
+DECLARE(zpopmin); DECLARE(zpopmax); DECLARE(zmpop); DECLARE(zrandmember); DECLARE(zunion); DECLARE(zinter);
+DECLARE(zdiff); DECLARE(zunionstore); DECLARE(zinterstore); DECLARE(zdiffstore); DECLARE(zintercard);
+DECLARE(zscan);
 /* t_list.c */
+DECLARE(lpush); DECLARE(rpush); DECLARE(lpushx); DECLARE(rpushx); DECLARE(lpop); DECLARE(rpop);
+DECLARE(llen); DECLARE(lindex); DECLARE(lset); DECLARE(lrange); DECLARE(ltrim); DECLARE(lrem);
+DECLARE(linsert); DECLARE(lpos); DECLARE(lmove); DECLARE(rpoplpush); DECLARE(lmpop);
 /* db.c */
 DECLARE(del); DECLARE(unlink); DECLARE(exists); DECLARE(type); DECLARE(rename); DECLARE(renamenx);
 DECLARE(copy); DECLARE(move); DECLARE(keys); DECLARE(scan); DECLARE(randomkey); DECLARE(touch);
@@ -203,6 +260,11 @@ DECLARE(command); DECLARE(config); DECLARE(client); DECLARE(auth);
 DECLARE(save); DECLARE(bgsave); DECLARE(lastsave);
 int persistence_save(char *err, size_t errlen);
 const char *persistence_checkpoint_path(char *buf, size_t cap);
+
+/* ---- t_set.c: "intset" or "hashtable", as Redis 7.0 would hold the set ---- */
+const char *set_encoding(const tier_obj *o);
+/* ---- t_hash.c: "listpack" or "hashtable", as Redis 7.0 would hold the hash ---- */
+const char *hash_object_encoding(const tier_obj *o);
 
 /* ---- db.c: helpers shared by the type files ---- */
 /* Look up key for a command: replies with a store error and returns -1 on

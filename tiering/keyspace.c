@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "hot.h"
 
 static struct {
     eng *e;
@@ -29,6 +30,7 @@ static struct {
     uint64_t next_version; /* for the next new compound value */
     int version_dirty;
     int unsynced;          /* committed mid-turn without a WAL sync */
+    uint64_t cold_reads;   /* metadata reads that missed the hot tier and found the key */
     int readonly;          /* the store failed a write: change nothing */
     uint8_t seed[16];
     char lasterr[256];
@@ -222,6 +224,8 @@ int tier_open(const tier_options *o, char **err) {
         return TIER_ERR;
     }
     eng_set_key_seed(ks.e, ks.seed);
+    /* The in-memory table gets a seed of its own, new every start. */
+    hot_init(o->fresh_seed);
     if (tier_commit(1, &e_err) != TIER_OK) {
         *err = e_err;
         tier_close();
@@ -241,6 +245,7 @@ int tier_reopen(char **err) {
 void tier_set_readonly(int on) { ks.readonly = on; }
 
 void tier_close(void) {
+    hot_free_all();
     eng_close(ks.e);
     free(ks.dbmap);
     free(ks.keys);
@@ -281,21 +286,8 @@ static void put_expire_entry(uint16_t pdb, const char *key, size_t klen, int64_t
     kb_release(&kb);
 }
 
-/* Read the meta record of key in physical db pdb into out. */
-static int read_meta(uint16_t pdb, const char *key, size_t klen, tier_obj *out) {
-    memset(out, 0, sizeof(*out));
-    keybuf kb;
-    char *k = kb_alloc(&kb, enc_meta_key_len(klen));
-    size_t n = enc_meta_key(k, pdb, enc_key_hash(ks.seed, key, klen), key, klen);
-    char *v, *err;
-    size_t vlen;
-    int r = eng_get(ks.e, ENG_CF_META, k, n, &v, &vlen, &err);
-    kb_release(&kb);
-    if (r < 0) {
-        set_error("read", err);
-        return TIER_ERR;
-    }
-    if (r == 0) return TIER_OK;
+/* Fill out from a stored metadata record v (taking ownership of v). */
+static int parse_record(char *v, size_t vlen, tier_obj *out) {
     enc_meta m;
     if (enc_meta_parse(v, vlen, &m) < 0) {
         eng_free(v);
@@ -321,6 +313,33 @@ static int read_meta(uint16_t pdb, const char *key, size_t klen, tier_obj *out) 
     return TIER_OK;
 }
 
+/* Read the meta record of key in physical db pdb into out: from the hot
+ * tier when resident, else from the store (and then it becomes resident). */
+static int read_meta(uint16_t pdb, const char *key, size_t klen, tier_obj *out) {
+    memset(out, 0, sizeof(*out));
+    hot_entry *he = hot_get(pdb, key, klen);
+    if (he) {
+        char *v = malloc(he->rlen ? he->rlen : 1); /* released by eng_free, which is free */
+        memcpy(v, hot_record(he), he->rlen);
+        return parse_record(v, he->rlen, out);
+    }
+    keybuf kb;
+    char *k = kb_alloc(&kb, enc_meta_key_len(klen));
+    size_t n = enc_meta_key(k, pdb, enc_key_hash(ks.seed, key, klen), key, klen);
+    char *v, *err;
+    size_t vlen;
+    int r = eng_get(ks.e, ENG_CF_META, k, n, &v, &vlen, &err);
+    kb_release(&kb);
+    if (r < 0) {
+        set_error("read", err);
+        return TIER_ERR;
+    }
+    if (r == 0) return TIER_OK;
+    ks.cold_reads++;
+    hot_put(pdb, key, klen, v, vlen, 1);
+    return parse_record(v, vlen, out);
+}
+
 /* Delete the stored record `old` describes. A compound value's elements
  * stay behind under a version nothing refers to any more. */
 static void delete_phys(uint16_t pdb, const char *key, size_t klen, const tier_obj *old) {
@@ -330,6 +349,7 @@ static void delete_phys(uint16_t pdb, const char *key, size_t klen, const tier_o
     size_t n = enc_meta_key(k, pdb, enc_key_hash(ks.seed, key, klen), key, klen);
     eng_del(ks.e, ENG_CF_META, k, n);
     kb_release(&kb);
+    hot_del(pdb, key, klen);
     if (old->stored_expire_ms) put_expire_entry(pdb, key, klen, old->stored_expire_ms, 0);
     count_add(pdb, -1, old->stored_expire_ms ? -1 : 0);
 }
@@ -360,6 +380,7 @@ static void write_meta(uint16_t pdb, const char *key, size_t klen, int type, int
     enc_meta_header(v, (uint8_t)type, expire_ms);
     if (blen) memcpy(v + hl, body, blen);
     eng_put(ks.e, ENG_CF_META, k, kn, v, hl + blen);
+    hot_put(pdb, key, klen, v, hl + blen, 0);
     kb_release(&kk);
     kb_release(&kv);
 
@@ -654,6 +675,7 @@ static void queue_flush(uint16_t pdb) {
 
 int tier_flushdb(int db, int sync) {
     queue_flush(phys(db));
+    hot_clear_db(phys(db));
     char *err;
     return tier_commit(sync, &err) == TIER_OK ? TIER_OK : (set_error("flush", err), TIER_ERR);
 }
@@ -674,6 +696,7 @@ int tier_flushall(int sync) {
         ks.keys[pdb] = ks.expires[pdb] = 0;
         ks.keys_dirty[pdb] = 1;
     }
+    hot_clear();
     char *err;
     return tier_commit(sync, &err) == TIER_OK ? TIER_OK : (set_error("flush", err), TIER_ERR);
 }
@@ -858,6 +881,8 @@ int tier_commit(int sync, char **err) {
     if (eng_commit(ks.e, sync, &e_err) < 0) {
         *err = strdup(e_err ? e_err : "commit failed");
         set_error("write", e_err);
+        /* The hot tier holds the dropped writes too. */
+        hot_clear();
         /* The batch is gone: in-memory bookkeeping must match the disk again.
          * SWAPDB's map change is lost with it, as the batch was. */
         free(ks.dbmap);
@@ -917,4 +942,27 @@ int tier_probe_write(char **err) {
         return TIER_ERR;
     }
     return TIER_OK;
+}
+
+void tier_hot_stats(tier_hot_info *out) {
+    hot_stats st;
+    hot_stats_get(&st);
+    out->keys = st.keys;
+    out->bytes = st.bytes;
+    out->hits = st.hits;
+    out->misses = st.misses;
+    out->promotions = st.promotions;
+    out->evictions = st.evictions;
+    out->cold_reads = ks.cold_reads;
+}
+
+long tier_hot_evict(uint64_t limit, int policy, int samples) { return hot_evict(limit, policy, samples); }
+
+void tier_hot_config(int lfu_log_factor, int lfu_decay_minutes) {
+    hot_set_lfu_params(lfu_log_factor, lfu_decay_minutes);
+}
+
+void tier_hot_reset_stats(void) {
+    hot_stats_reset();
+    ks.cold_reads = 0;
 }

@@ -174,6 +174,23 @@ void tier_set_block_cache_capacity(uint64_t bytes);
  * (must not exist). TIER_OK, or TIER_ERR with *err set (free()). */
 int tier_checkpoint(const char *path, char **err);
 
+/* ---- hot tier (tiering/hot.h): metadata of recently used keys in memory.
+ * Lookups serve resident keys without reading the store; every change is
+ * written through to both. */
+typedef struct tier_hot_info {
+    uint64_t keys, bytes;       /* resident keys and the memory they use */
+    uint64_t hits, misses;      /* lookups served from memory / not resident */
+    uint64_t promotions;        /* keys made resident by a read */
+    uint64_t evictions;         /* keys dropped from memory (never from disk) */
+    uint64_t cold_reads;        /* lookups that read the store and found the key */
+} tier_hot_info;
+void tier_hot_stats(tier_hot_info *out);
+void tier_hot_reset_stats(void);
+/* Drop resident keys by policy (MAXMEMORY_* numbers) until at most limit
+ * bytes are resident. Returns how many were dropped. */
+long tier_hot_evict(uint64_t limit, int policy, int samples);
+void tier_hot_config(int lfu_log_factor, int lfu_decay_minutes);
+
 /* Engine figures for INFO. */
 int tier_engine_property(const char *name, uint64_t *out);
 

@@ -1,0 +1,86 @@
+/* hot.h - the hot tier: metadata records of recently used keys, in memory.
+ *
+ * A record here is byte for byte the one in the meta column family (type,
+ * flags, expiry, body; a string's body is its value), so a lookup that hits
+ * needs no RocksDB read. The store stays the source of truth: every change
+ * is written to the engine and, when the key is resident, here as well
+ * (write-through), so dropping an entry never loses anything.
+ *
+ * The table is a chained hash table keyed with SipHash under a random
+ * per-process seed, growing by incremental rehash (a few buckets move with
+ * every operation, so no single call pays for the whole table). Each entry
+ * keeps an LRU clock and an LFU counter as Redis does; hot_evict() samples
+ * entries and drops the worst by the configured policy.
+ *
+ * Ownership: the table owns its entries. A hot_entry pointer returned by
+ * hot_get() is valid until the next call that changes the table.
+ */
+#ifndef STRATA_HOT_H
+#define STRATA_HOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct hot_entry {
+    struct hot_entry *next;
+    uint64_t hash;
+    uint32_t lru;      /* LRU clock of the last access, in seconds (24 bits used) */
+    uint8_t lfu;       /* logarithmic access counter */
+    uint16_t lfu_time; /* minutes clock when lfu was last decremented */
+    uint16_t pdb;
+    uint32_t klen, rlen;
+    char data[];       /* key bytes, then record bytes */
+} hot_entry;
+
+static inline const char *hot_key(const hot_entry *e) { return e->data; }
+static inline const char *hot_record(const hot_entry *e) { return e->data + e->klen; }
+
+typedef struct hot_stats {
+    uint64_t keys;
+    uint64_t bytes;        /* entries plus bucket arrays, as allocated */
+    uint64_t hits, misses; /* lookups served from memory / not resident */
+    uint64_t promotions;   /* entries added from a read of the store */
+    uint64_t evictions;
+} hot_stats;
+
+/* Eviction policies (same numbers as MAXMEMORY_* in conf/config.h). */
+enum {
+    HOT_VOLATILE_LRU = 0,
+    HOT_VOLATILE_LFU,
+    HOT_VOLATILE_RANDOM,
+    HOT_VOLATILE_TTL,
+    HOT_ALLKEYS_LRU,
+    HOT_ALLKEYS_LFU,
+    HOT_ALLKEYS_RANDOM,
+    HOT_NO_EVICTION,
+};
+
+void hot_init(const uint8_t seed[16]);
+void hot_free_all(void);
+
+/* The entry for (pdb, key), counted as an access (LRU clock, LFU counter),
+ * or NULL. */
+hot_entry *hot_get(uint16_t pdb, const char *key, size_t klen);
+/* Insert or replace. promotion != 0 counts it as brought in by a read. */
+void hot_put(uint16_t pdb, const char *key, size_t klen, const char *rec, size_t rlen, int promotion);
+void hot_del(uint16_t pdb, const char *key, size_t klen);
+/* Drop everything (after a failed commit, or FLUSHALL), or one db. */
+void hot_clear(void);
+void hot_clear_db(uint16_t pdb);
+
+/* Evict by policy until the tier holds at most limit bytes or nothing more
+ * can go (volatile policies only evict keys with an expiry). Returns the
+ * number of entries evicted. */
+long hot_evict(uint64_t limit, int policy, int samples);
+
+void hot_stats_get(hot_stats *out);
+void hot_stats_reset(void);
+
+/* Tunables (lfu-log-factor, lfu-decay-time in minutes). */
+void hot_set_lfu_params(int log_factor, int decay_minutes);
+
+/* Pure helpers, exposed for unit tests. */
+uint8_t hot_lfu_increment(uint8_t counter, int log_factor, double random01);
+uint8_t hot_lfu_decay(uint8_t counter, uint16_t last_minutes, uint16_t now_minutes, int decay_minutes);
+
+#endif
