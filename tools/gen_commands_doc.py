@@ -13,14 +13,22 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTES = {
     "auth": "the default user and requirepass; ACLs later",
     "client": "ID, SETNAME, GETNAME, LIST, INFO, KILL, HELP",
-    "command": "COUNT, LIST, INFO, DOCS (summary, since, group), HELP",
+    "command": "COUNT, LIST, INFO, DOCS (with arguments, for redis-cli hints), HELP",
     "config": "GET, SET, RESETSTAT, REWRITE, HELP",
     "flushdb": "ASYNC and SYNC are both instant (range deletion)",
     "flushall": "ASYNC and SYNC are both instant (range deletion)",
-    "object": "ENCODING, REFCOUNT, HELP; IDLETIME and FREQ come with the hot tier",
     "unlink": "same as DEL: deleting is O(1) per key",
     "rename": "O(1) for strings; O(elements) for other types (elements are re-keyed)",
     "shutdown": "every write is already durable; NOSAVE/SAVE/NOW/FORCE accepted",
+    "save": "writes a RocksDB checkpoint to checkpoint-dir",
+    "bgsave": "writes a RocksDB checkpoint at once (hard links); SCHEDULE accepted",
+    "copy": "O(1) for strings; O(elements) for other types",
+    "move": "O(1) for strings; O(elements) for other types",
+    "object": "ENCODING (what Redis 7.0 would report), REFCOUNT, HELP; IDLETIME and FREQ not yet",
+    "zrank": "O(min(rank, N - rank)): counted by walking the score index",
+    "zrevrank": "O(min(rank, N - rank)): counted by walking the score index",
+    "linsert": "O(N): shifts the shorter side",
+    "lrem": "O(N)",
 }
 
 ROW = re.compile(r'^\s*\{"([a-z]+)",\s*(\w+)Command,\s*(-?\d+),[^"]*"(\w+)",\s*"([\d.]+)"')
