@@ -413,7 +413,7 @@ static const config_option options[] = {
      .def = 256LL * 1024 * 1024},
     {.name = "rocksdb-write-buffer-size", .type = CT_MEMORY, .flags = CF_IMMUTABLE,
      .offset = OFF(rocksdb_write_buffer_size), .min = 64 * 1024, .max = LLONG_MAX,
-     .def = 64LL * 1024 * 1024},
+     .def = 16LL * 1024 * 1024},
     {.name = "rocksdb-compression", .type = CT_ENUM, .flags = CF_IMMUTABLE | CF_ENUM_STR,
      .offset = OFF(rocksdb_compression), .def_str = "lz4", .enums = compression_enum},
     {.name = "rocksdb-max-background-jobs", .type = CT_INT, .flags = CF_IMMUTABLE,

@@ -135,9 +135,15 @@ eng *eng_open(const eng_options *o, char **err) {
         rocksdb_options_set_block_based_table_factory(co, e->table);
         rocksdb_options_set_compression(co, comp);
         if (comp != rocksdb_no_compression) rocksdb_options_set_bottommost_compression(co, rocksdb_zstd_compression);
-        uint64_t wb = o->write_buffer_size ? o->write_buffer_size : (64 << 20);
+        uint64_t wb = o->write_buffer_size ? o->write_buffer_size : (16 << 20);
         if (i == ENG_CF_DEFAULT || i == ENG_CF_EXPIRE || i == ENG_CF_ZSCORE) wb = wb / 4 > (4 << 20) ? wb / 4 : (4 << 20);
         rocksdb_options_set_write_buffer_size(co, wb);
+        if (i == ENG_CF_META || i == ENG_CF_SUB) {
+            /* A bloom filter over memtable keys: a lookup of an absent key
+             * (every new key's first write) skips the skiplist search. */
+            rocksdb_options_set_memtable_whole_key_filtering(co, 1);
+            rocksdb_options_set_memtable_prefix_bloom_size_ratio(co, 0.05);
+        }
         if (i == ENG_CF_SUB || i == ENG_CF_ZSCORE) {
             /* The options take ownership of the factory. */
             e->gc_factory[i] = rocksdb_compactionfilterfactory_create(e, gc_factory_destroy, gc_create_filter,

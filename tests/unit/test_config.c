@@ -128,7 +128,7 @@ static void test_defaults(void **state) {
     assert_int_equal(server_config.hz, 10);
     assert_int_equal(server_config.appendfsync, FSYNC_EVERYSEC);
     assert_true(server_config.rocksdb_block_cache_size == 256LL * 1024 * 1024);
-    assert_true(server_config.rocksdb_write_buffer_size == 64LL * 1024 * 1024);
+    assert_true(server_config.rocksdb_write_buffer_size == 16LL * 1024 * 1024);
     assert_string_equal(server_config.rocksdb_compression, "lz4");
     assert_int_equal(server_config.rocksdb_max_background_jobs, 2);
     assert_int_equal(server_config.active_expire_effort, 1);
