@@ -41,7 +41,7 @@
  * not reported.
  *
  * Rows named "parent|sub" document the subcommands of a container command
- * (CONFIG, CLIENT, OBJECT, COMMAND): COMMAND DOCS reports them under
+ * (CONFIG, CLIENT, OBJECT, MEMORY, COMMAND): COMMAND DOCS reports them under
  * "subcommands", which is how redis-cli gets hints for "config get ". Only
  * the subcommands strata implements are listed.
  */
@@ -204,12 +204,21 @@ static const command_doc docs_table[] = {
     {"object", ""},
     {"object|encoding", "key", NULL, NULL, "2.2.3", "Returns the internal encoding of a Redis object."},
     {"object|refcount", "key", NULL, NULL, "2.2.3", "Returns the reference count of a value of a key."},
+    {"object|freq", "key", NULL, NULL, "4.0.0", "Returns the logarithmic access frequency counter of a Redis object."},
+    {"object|idletime", "key", NULL, NULL, "2.2.3", "Returns the time since the last access to a Redis object."},
     {"object|help", "", NULL, NULL, "6.2.0", "Returns helpful text about the different subcommands."},
     {"select", "index"},
     {"dbsize", ""},
     {"flushdb", "[ASYNC | SYNC]", "async"},
     {"flushall", "[ASYNC | SYNC]", "async"},
     {"swapdb", "index1 index2"},
+    {"memory", ""},
+    {"memory|doctor", "", NULL, NULL, "4.0.0", "Outputs a memory problems report."},
+    {"memory|help", "", NULL, NULL, "4.0.0", "Returns helpful text about the different subcommands."},
+    {"memory|malloc-stats", "", NULL, NULL, "4.0.0", "Returns the allocator statistics."},
+    {"memory|purge", "", NULL, NULL, "4.0.0", "Asks the allocator to release memory."},
+    {"memory|stats", "", NULL, NULL, "4.0.0", "Returns details about memory usage."},
+    {"memory|usage", "key [SAMPLES count]", NULL, NULL, "4.0.0", "Estimates the memory usage of a key."},
     /* connection and server */
     {"ping", "[message]"},
     {"echo", "message"},

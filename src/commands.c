@@ -165,6 +165,7 @@ static command table[] = {
     {"flushdb", flushdbCommand, -1, W, 0, 0, 0, "server", "1.0.0", "Removes all keys from the current database.", "keyspace write slow dangerous"},
     {"flushall", flushallCommand, -1, W, 0, 0, 0, "server", "1.0.0", "Removes all keys from all databases.", "keyspace write slow dangerous"},
     {"swapdb", swapdbCommand, 3, W | F, 0, 0, 0, "server", "4.0.0", "Swaps two Redis databases.", "keyspace write fast dangerous"},
+    {"memory", memoryCommand, -2, 0, 0, 0, 0, "server", "4.0.0", "A container for memory diagnostics commands.", "slow"},
     /* connection and server (cmd_server.c) */
     {"ping", pingCommand, -1, F | S | L, 0, 0, 0, "connection", "1.0.0", "Returns the server's liveliness response.", "fast connection"},
     {"echo", echoCommand, 2, F | S | L, 0, 0, 0, "connection", "1.0.0", "Returns the given string.", "fast connection"},

@@ -548,55 +548,125 @@ static long long object_refcount(const tier_obj *o) {
     return 1;
 }
 
-/* The encoding Redis 7.0 would report. Hashes and sets keep a flag that
- * follows Redis's conversions; sorted sets are judged by element count
- * alone (Redis also converts when a member grows past 64 bytes). */
+/* The encoding Redis 7.0 would report: hashes, sets and sorted sets keep a
+ * flag in their metadata that follows Redis's one-way conversions. */
 static const char *object_encoding(const tier_obj *o) {
     switch (o->type) {
     case OBJ_STRING: return string_encoding(o);
     case OBJ_LIST: return "quicklist";
     case OBJ_HASH: return hash_object_encoding(o);
-    case OBJ_ZSET: return o->count <= 128 ? "listpack" : "skiplist";
+    case OBJ_ZSET: return o->extralen >= 1 && o->extra[0] ? "skiplist" : "listpack";
     case OBJ_SET: return set_encoding(o);
     case OBJ_STREAM: return "stream";
     }
     return "unknown";
 }
 
+static int lfu_policy(void) {
+    return server_config.maxmemory_policy == MAXMEMORY_VOLATILE_LFU ||
+           server_config.maxmemory_policy == MAXMEMORY_ALLKEYS_LFU;
+}
+
+/* OBJECT's lookup: like Redis's (LOOKUP_NOTOUCH), it is not an access. The
+ * hot tier's LRU clock and LFU counter stay as they were, and a key that is
+ * not resident stays so (made resident, it would look freshly used). It
+ * still counts as a keyspace hit or miss and still expires the key, as in
+ * Redis. */
+static int object_lookup(client *c, tier_obj *o, tier_key_info *info) {
+    if (tier_peek(c->db, KEY(2), server_mstime(), o, info) != TIER_OK) {
+        reply_store_error(c);
+        return -1;
+    }
+    if (o->exists)
+        server.stat_keyspace_hits++;
+    else
+        server.stat_keyspace_misses++;
+    return 0;
+}
+
+/* OBJECT IDLETIME: seconds since the last access, from the hot tier's LRU
+ * clock. Every access makes a key resident, so a key that is not resident
+ * has not been used since it was evicted, or since the server started; when
+ * its last access was is not kept anywhere. We answer the seconds since the
+ * server started: exact for a key this process never touched, and an upper
+ * bound for an evicted one (its last access lies between start-up and its
+ * eviction). */
+static long long object_idletime(const tier_key_info *info) {
+    if (info->resident) return (long long)info->idle_seconds;
+    long long up = (server_mstime() - server.start_ms) / 1000;
+    return up > 0 ? up : 0;
+}
+
+/* OBJECT FREQ: the LFU counter decayed to now, as Redis computes it for
+ * OBJECT FREQ (without storing the decay). The counter lives in the hot-tier
+ * entry; a key that is not resident has had no access since its entry went
+ * (or since start-up), and a counter left that long decays to 0: we answer
+ * 0. A key becomes resident again with Redis's initial counter (5). */
+static long long object_freq(const tier_key_info *info) { return info->resident ? info->lfu : 0; }
+
 void objectCommand(client *c) {
-    if (c->argc == 2 && arg_is(c, 1, "HELP")) {
+    static const struct {
+        const char *name;
+        int arity;
+    } subs[] = {{"encoding", 3}, {"freq", 3}, {"help", 2}, {"idletime", 3}, {"refcount", 3}};
+    int sub = -1;
+    for (int i = 0; i < (int)(sizeof(subs) / sizeof(subs[0])); i++)
+        if (arg_is(c, 1, subs[i].name)) sub = i;
+    if (sub < 0) {
+        reply_errorf(c, "ERR unknown subcommand '%.128s'. Try OBJECT HELP.", c->argv[1].ptr);
+        return;
+    }
+    if (c->argc != subs[sub].arity) {
+        reply_errorf(c, "ERR wrong number of arguments for 'object|%s' command", subs[sub].name);
+        return;
+    }
+    const char *name = subs[sub].name;
+    if (!strcmp(name, "help")) {
         static const char *help[] = {
             "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "ENCODING <key>",
             "    Return the kind of internal representation used in order to store the value",
             "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
             "REFCOUNT <key>",
             "    Return the number of references of the value associated with the specified",
             "    <key>.",
             "HELP",
-            "    Print this help.",
+            "    Prints this help.",
         };
         int n = (int)(sizeof(help) / sizeof(help[0]));
         reply_array_len(c, n);
         for (int i = 0; i < n; i++) reply_status(c, help[i]);
         return;
     }
-    int enc = arg_is(c, 1, "ENCODING"), ref = arg_is(c, 1, "REFCOUNT");
-    if (!enc && !ref) {
-        reply_errorf(c, "ERR unknown subcommand '%.128s'. Try OBJECT HELP.", c->argv[1].ptr);
-        return;
-    }
-    if (c->argc != 3) {
-        reply_errorf(c, "ERR wrong number of arguments for 'object|%s' command", enc ? "encoding" : "refcount");
-        return;
-    }
     tier_obj o;
-    if (db_lookup(c, KEY(2), &o) < 0) return;
-    if (!o.exists)
+    tier_key_info info;
+    if (object_lookup(c, &o, &info) < 0) return;
+    if (!o.exists) {
         reply_null(c);
-    else if (enc)
+    } else if (!strcmp(name, "encoding")) {
         reply_bulk_cstr(c, object_encoding(&o));
-    else
+    } else if (!strcmp(name, "refcount")) {
         reply_longlong(c, object_refcount(&o));
+    } else if (!strcmp(name, "idletime")) {
+        if (lfu_policy())
+            reply_error(c, "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that "
+                           "when switching between policies at runtime LRU and LFU data will take some time to "
+                           "adjust.");
+        else
+            reply_longlong(c, object_idletime(&info));
+    } else { /* freq */
+        if (!lfu_policy())
+            reply_error(c, "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please "
+                           "note that when switching between policies at runtime LRU and LFU data will take "
+                           "some time to adjust.");
+        else
+            reply_longlong(c, object_freq(&info));
+    }
     tier_obj_free(&o);
 }

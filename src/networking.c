@@ -114,6 +114,7 @@ void client_free(client *c) {
     resp_parser_free(&c->parser);
     free(c->qbuf);
     free(c->obuf);
+    free(c->marks);
     free(c->name);
     free(c);
 }
@@ -122,13 +123,16 @@ void client_close_after_reply(client *c) { c->flags |= CLIENT_CLOSE_AFTER_REPLY;
 
 /* Close at the end of the turn (a client must not be freed while one of its
  * own callbacks runs). */
+void client_mark_pending(client *c) {
+    if (c->flags & CLIENT_PENDING_WRITE) return;
+    c->flags |= CLIENT_PENDING_WRITE;
+    c->pending_next = server.pending_writes;
+    server.pending_writes = c;
+}
+
 void client_close_asap(client *c) {
     c->flags |= CLIENT_CLOSE_ASAP;
-    if (!(c->flags & CLIENT_PENDING_WRITE)) {
-        c->flags |= CLIENT_PENDING_WRITE;
-        c->pending_next = server.pending_writes;
-        server.pending_writes = c;
-    }
+    client_mark_pending(c);
 }
 
 /* ---------------------------------------------------------------------------
@@ -212,21 +216,15 @@ static void read_cb(int fd, short what, void *arg) {
  * Output
  * ------------------------------------------------------------------------ */
 
-static void write_cb(int fd, short what, void *arg) {
-    client *c = arg;
-    if (!(c->flags & CLIENT_PENDING_WRITE)) {
-        c->flags |= CLIENT_PENDING_WRITE;
-        c->pending_next = server.pending_writes;
-        server.pending_writes = c;
-    }
-}
+static void write_cb(int fd, short what, void *arg) { client_mark_pending(arg); }
 
-/* Write what the socket takes. Returns 0 when everything went (or the client
- * is gone: *freed set), 1 when output remains. */
+/* Write what the socket takes of the output that may leave (below
+ * out_safe). Returns 0 when everything that may leave went (or the client is
+ * gone: *freed set), 1 when such output remains. */
 static int write_some(client *c, int *freed) {
     *freed = 0;
-    while (c->osent < c->olen) {
-        ssize_t n = write(c->fd, c->obuf + c->osent, c->olen - c->osent);
+    while (c->osent < c->out_safe) {
+        ssize_t n = write(c->fd, c->obuf + c->osent, c->out_safe - c->osent);
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR) return 1;
             client_free(c);
@@ -236,13 +234,58 @@ static int write_some(client *c, int *freed) {
         c->osent += (size_t)n;
         server.stat_net_output_bytes += n;
     }
-    c->osent = c->olen = 0;
-    if (c->ocap > (1 << 20)) { /* give back a buffer a big reply grew */
-        free(c->obuf);
-        c->obuf = NULL;
-        c->ocap = 0;
+    if (c->osent == c->olen) {
+        /* Everything went, so every mark was released: offsets restart. */
+        c->osent = c->olen = c->out_safe = 0;
+        c->nmarks = 0;
+        if (c->ocap > (1 << 20)) { /* give back a buffer a big reply grew */
+            free(c->obuf);
+            c->obuf = NULL;
+            c->ocap = 0;
+        }
     }
     return 0;
+}
+
+void net_hold_output(uint64_t ticket) {
+    for (client *c = server.pending_writes; c; c = c->pending_next) {
+        if (c->olen <= c->out_safe) continue;
+        if (ticket == 0) {
+            /* Nothing is waiting for a sync any more (its notice may not
+             * have been read yet): the older marks are covered too. */
+            c->out_safe = c->olen;
+            c->nmarks = 0;
+            continue;
+        }
+        if (c->nmarks && c->marks[c->nmarks - 1].ticket == ticket) {
+            c->marks[c->nmarks - 1].end = c->olen;
+            continue;
+        }
+        if (c->nmarks == c->capmarks) {
+            c->capmarks = c->capmarks ? c->capmarks * 2 : 4;
+            c->marks = realloc(c->marks, sizeof(*c->marks) * c->capmarks);
+        }
+        c->marks[c->nmarks++] = (struct out_mark){c->olen, ticket};
+    }
+}
+
+void net_release_synced(uint64_t synced) {
+    for (client *c = server.clients; c; c = c->next) {
+        int done = 0;
+        while (done < c->nmarks && c->marks[done].ticket <= synced) done++;
+        if (!done) continue;
+        if (c->marks[done - 1].end > c->out_safe) c->out_safe = c->marks[done - 1].end;
+        memmove(c->marks, c->marks + done, sizeof(*c->marks) * (c->nmarks - done));
+        c->nmarks -= done;
+        client_mark_pending(c);
+    }
+}
+
+/* Their replies may acknowledge writes that are not durable: they must
+ * never be sent. */
+void net_drop_held(void) {
+    for (client *c = server.clients; c; c = c->next)
+        if (c->nmarks) client_close_asap(c);
 }
 
 void net_flush_pending(void) {
@@ -258,7 +301,7 @@ void net_flush_pending(void) {
         } else if (write_some(c, &freed)) {
             event_add(c->wev, NULL);
         } else if (!freed) {
-            if (c->flags & CLIENT_CLOSE_AFTER_REPLY) client_free(c);
+            if ((c->flags & CLIENT_CLOSE_AFTER_REPLY) && c->olen == 0) client_free(c);
         }
         c = next;
     }

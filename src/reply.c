@@ -31,11 +31,7 @@ void reply_raw(client *c, const char *s, size_t len) {
     }
     memcpy(c->obuf + c->olen, s, len);
     c->olen += len;
-    if (!(c->flags & CLIENT_PENDING_WRITE)) {
-        c->flags |= CLIENT_PENDING_WRITE;
-        c->pending_next = server.pending_writes;
-        server.pending_writes = c;
-    }
+    client_mark_pending(c);
 }
 
 void reply_str(client *c, const char *s) { reply_raw(c, s, strlen(s)); }

@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -78,33 +80,104 @@ static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sync_cond = PTHREAD_COND_INITIALIZER;
 static int sync_stop;
 
-/* With appendfsync everysec the batch is written (not synced) before the
- * reply, so a process crash loses nothing; this thread bounds what a power
- * loss can take to about one second. */
+/* The WAL sync thread.
+ *
+ * appendfsync everysec: the batch is written (not synced) before the reply,
+ * so a process crash loses nothing; this thread syncs once a second, which
+ * bounds what a power loss can take.
+ *
+ * appendfsync always: the loop writes each turn's batch without syncing,
+ * takes a ticket, and holds every reply produced from then on (networking.c)
+ * until a sync covers that ticket. This thread syncs as soon as a ticket is
+ * waiting and publishes the last ticket it covered; one sync covers every
+ * turn written before it started, so many clients share each sync, and the
+ * loop keeps reading and running commands while the disk works. */
+static _Atomic uint64_t synced_ticket; /* written by the thread */
+static uint64_t wanted_ticket;          /* under sync_lock: the loop's latest ticket */
+static int sync_failed;                 /* under sync_lock */
+static char sync_error[256];
+static int notify_pipe[2] = {-1, -1};   /* thread -> loop: a sync finished */
+static struct event *notify_event;
+
+/* synced_ticket only moves forward (a late, smaller value is ignored). */
+static void publish_synced(uint64_t t) {
+    uint64_t cur = atomic_load(&synced_ticket);
+    while (cur < t && !atomic_compare_exchange_weak(&synced_ticket, &cur, t)) {
+    }
+}
+
 static void *sync_main(void *arg) {
     pthread_mutex_lock(&sync_lock);
+    long long last_everysec = util_mstime();
     while (!sync_stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 1;
-        pthread_cond_timedwait(&sync_cond, &sync_lock, &ts);
-        if (sync_stop) break;
-        if (server_config.appendfsync != FSYNC_EVERYSEC) continue;
-        pthread_mutex_unlock(&sync_lock);
-        char *err;
-        pthread_mutex_lock(&engine_lock);
-        int rc = server.store_error ? TIER_OK : tier_sync_wal(&err);
-        pthread_mutex_unlock(&engine_lock);
-        if (rc != TIER_OK) {
-            server_log(LOG_WARNING, "WAL sync failed: %s", err);
-            free(err);
-        } else {
-            server.last_sync_ms = util_mstime();
+        if (wanted_ticket <= atomic_load(&synced_ticket)) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&sync_cond, &sync_lock, &ts);
+            if (sync_stop) break;
         }
+        uint64_t target = wanted_ticket;
+        int for_ticket = target > atomic_load(&synced_ticket);
+        int everysec = server_config.appendfsync == FSYNC_EVERYSEC && util_mstime() - last_everysec >= 1000;
+        if (!for_ticket && !everysec) continue;
+        pthread_mutex_unlock(&sync_lock);
+        char *err = NULL;
+        pthread_mutex_lock(&engine_lock);
+        int rc = server.store_error ? TIER_ERR : tier_sync_wal(&err);
+        pthread_mutex_unlock(&engine_lock);
+        last_everysec = util_mstime();
         pthread_mutex_lock(&sync_lock);
+        if (rc == TIER_OK) {
+            server.last_sync_ms = last_everysec;
+            if (for_ticket) publish_synced(target);
+        } else if (for_ticket) {
+            sync_failed = 1;
+            snprintf(sync_error, sizeof(sync_error), "%s", err ? err : "the store is in a failed state");
+        } else if (err) {
+            server_log(LOG_WARNING, "WAL sync failed: %s", err);
+        }
+        free(err);
+        if (for_ticket) {
+            char b = 1;
+            ssize_t ignored = write(notify_pipe[1], &b, 1);
+            (void)ignored;
+        }
     }
     pthread_mutex_unlock(&sync_lock);
     return NULL;
+}
+
+static void commit_failed(const char *err);
+
+/* On the loop: a sync finished. Release what it covers, or, if it failed,
+ * drop every held reply with its client. */
+static void sync_done_cb(int fd, short what, void *arg) {
+    char buf[64];
+    while (read(fd, buf, sizeof(buf)) > 0) {
+    }
+    pthread_mutex_lock(&sync_lock);
+    int failed = sync_failed;
+    char err[256];
+    snprintf(err, sizeof(err), "%s", sync_error);
+    sync_failed = 0;
+    pthread_mutex_unlock(&sync_lock);
+    if (failed) {
+        commit_failed(err);
+        net_drop_held();
+        /* Those clients are gone; nothing else waits for these tickets. */
+        publish_synced(server.write_ticket);
+        return;
+    }
+    net_release_synced(atomic_load(&synced_ticket));
+}
+
+/* Ask the sync thread to cover ticket (appendfsync always). */
+static void request_sync(uint64_t ticket) {
+    pthread_mutex_lock(&sync_lock);
+    wanted_ticket = ticket;
+    pthread_cond_signal(&sync_cond);
+    pthread_mutex_unlock(&sync_lock);
 }
 
 /* ---------------------------------------------------------------------------
@@ -125,11 +198,12 @@ static void commit_failed(const char *err) {
 }
 
 static void server_end_of_turn(void) {
+    int always = server_config.appendfsync == FSYNC_ALWAYS && sync_thread_running;
     if (tier_pending() > 0) {
         long long start = util_ustime();
         char *err = NULL;
-        int sync = server_config.appendfsync == FSYNC_ALWAYS;
-        if (tier_commit(sync, &err) != TIER_OK) {
+        /* Under always the sync thread does the sync (see sync_main). */
+        if (tier_commit(0, &err) != TIER_OK) {
             commit_failed(err ? err : "unknown error");
             free(err);
         } else {
@@ -137,6 +211,11 @@ static void server_end_of_turn(void) {
             server.stat_commit_usec += util_ustime() - start;
         }
     }
+    /* Writes not yet synced (this turn's, or a command's mid-turn commit):
+     * under always, everything produced from now on waits for a sync. */
+    if (tier_take_unsynced() && always) request_sync(++server.write_ticket);
+    uint64_t hold = server.write_ticket > atomic_load(&synced_ticket) ? server.write_ticket : 0;
+    net_hold_output(hold);
     for (client *c = server.clients; c; c = c->next) c->flags &= ~CLIENT_WROTE;
     net_flush_pending();
     cached_now_ms = 0;
@@ -267,7 +346,12 @@ int server_start(void) {
     event_add(sigterm_event, NULL);
     event_add(sigint_event, NULL);
     sync_stop = 0;
-    if (pthread_create(&sync_thread, NULL, sync_main, NULL) == 0) sync_thread_running = 1;
+    if (pipe(notify_pipe) == 0) {
+        fcntl(notify_pipe[0], F_SETFL, O_NONBLOCK);
+        notify_event = event_new(server.base, notify_pipe[0], EV_READ | EV_PERSIST, sync_done_cb, NULL);
+        event_add(notify_event, NULL);
+        if (pthread_create(&sync_thread, NULL, sync_main, NULL) == 0) sync_thread_running = 1;
+    }
     server_log(LOG_NOTICE, "Ready to accept connections on port %d", server_config.port);
     return 0;
 }
@@ -282,6 +366,14 @@ void server_run(void) {
 void server_stop(void) {
     server_log(LOG_WARNING, "User requested shutdown...");
     server_end_of_turn();
+    /* Held replies go out once the last writes are synced. */
+    char *err = NULL;
+    if (server.write_ticket > atomic_load(&synced_ticket) && tier_sync_wal(&err) == TIER_OK) {
+        publish_synced(server.write_ticket);
+        net_release_synced(server.write_ticket);
+        net_flush_pending();
+    }
+    free(err);
     while (server.clients) client_free(server.clients);
     net_close_listeners();
     if (sync_thread_running) {
@@ -292,6 +384,9 @@ void server_stop(void) {
         pthread_join(sync_thread, NULL);
         sync_thread_running = 0;
     }
+    if (notify_event) event_free(notify_event);
+    if (notify_pipe[0] >= 0) close(notify_pipe[0]);
+    if (notify_pipe[1] >= 0) close(notify_pipe[1]);
     tier_close();
     event_free(cron_event);
     event_free(sigterm_event);

@@ -43,9 +43,17 @@ typedef struct client {
     resp_parser parser;
     int argc;
     resp_arg *argv;
-    /* output: obuf[osent..olen) is waiting for the socket */
+    /* output: obuf[osent..olen) is waiting for the socket; only bytes below
+     * out_safe may go now. Under appendfsync always, bytes produced while
+     * writes were not yet synced wait for their WAL sync: marks[] says up to
+     * where the output needs which sync ticket (oldest first). */
     char *obuf;
-    size_t olen, ocap, osent;
+    size_t olen, ocap, osent, out_safe;
+    struct out_mark {
+        size_t end;
+        uint64_t ticket;
+    } *marks;
+    int nmarks, capmarks;
     /* state */
     int db;
     int resp;
@@ -108,6 +116,9 @@ typedef struct server_state {
     long long lastsave;          /* unix time of the last checkpoint (start time before one) */
     int lastsave_ok;             /* the last SAVE/BGSAVE worked */
     long long last_sync_ms;
+    /* appendfsync always: every turn that wrote takes a ticket; the sync
+     * thread syncs the WAL and publishes the last ticket it covered. */
+    uint64_t write_ticket;
     int listen_fds[16];
     int nlisten;
     char *unixsocket_path;
@@ -129,7 +140,16 @@ void server_dirty(client *c, long long n);
 void client_free(client *c);
 void client_close_after_reply(client *c);
 void client_close_asap(client *c); /* freed at the end of the turn */
+/* Put c on server.pending_writes (its output is looked at after commit). */
+void client_mark_pending(client *c);
 void net_flush_pending(void);
+/* Output up to what sync ticket `synced` covers may now leave. */
+void net_release_synced(uint64_t synced);
+/* End of turn: hold the turn's new output until ticket is synced (or
+ * release it at once when ticket == 0). */
+void net_hold_output(uint64_t ticket);
+/* Close every client that has output waiting for a sync (the sync failed). */
+void net_drop_held(void);
 int net_listen(void);
 void net_close_listeners(void);
 int net_relisten_tcp(void);
@@ -260,6 +280,14 @@ DECLARE(command); DECLARE(config); DECLARE(client); DECLARE(auth);
 DECLARE(save); DECLARE(bgsave); DECLARE(lastsave);
 int persistence_save(char *err, size_t errlen);
 const char *persistence_checkpoint_path(char *buf, size_t cap);
+/* memory.c */
+DECLARE(memory);
+/* MEMORY STATS' startup.allocated: call once the server has started (the
+ * store open, before clients). Until then it reports 0. */
+void memory_note_startup(void);
+/* Sample the allocated bytes for MEMORY STATS' peak.allocated (every MEMORY
+ * command does; the cron may too). Returns the bytes allocated now. */
+long long memory_sample_peak(void);
 
 /* ---- t_set.c: "intset" or "hashtable", as Redis 7.0 would hold the set ---- */
 const char *set_encoding(const tier_obj *o);

@@ -50,8 +50,9 @@
  *                  raises (lowers) the bound; an insert beyond a bound
  *                  moves it. They live in the metadata, written in the same
  *                  batch as the removals, so they are never ahead of the
- *                  data. (ZREM of the lowest member does not move them:
- *                  it would need a seek to know.)
+ *                  data. ZREM of the lowest member moves the front too
+ *                  (one seek per ZREM to know), for queues read with
+ *                  ZRANGEBYSCORE ... LIMIT 0 1 and consumed with ZREM.
  *
  * Costs (N members, M returned or removed)
  *   ZADD/ZREM/ZSCORE/ZINCRBY/ZMSCORE   O(1) reads and writes per member
@@ -582,6 +583,37 @@ static int seek_element(zset *z, tier_iter *it, double s, const char *m, size_t 
     return front;
 }
 
+/* A copy of the first (or last) live index key into *k (free() it), or 0
+ * when the set is empty. */
+static int zs_edge_key(zset *z, int last, char **k, size_t *n) {
+    tier_iter *it = zs_index_iter(z);
+    if (last)
+        zseek_last(z, it);
+    else
+        zseek_first(z, it);
+    int found = tier_iter_valid(it);
+    if (found) {
+        const char *p = tier_iter_sub(it, n);
+        *k = malloc(*n ? *n : 1);
+        memcpy(*k, p, *n);
+    }
+    tier_iter_free(it);
+    return found;
+}
+
+/* Whether member m (score s) is the first (last) live member. */
+static int zs_is_edge(zset *z, int last, double s, const char *m, size_t mlen) {
+    char *k;
+    size_t n;
+    if (!zs_edge_key(z, last, &k, &n)) return 0;
+    ikey ik;
+    ikey_make(&ik, s, m, mlen);
+    int r = key_cmp(k, n, ik.p, ik.len) == 0;
+    ikey_release(&ik);
+    free(k);
+    return r;
+}
+
 /* Rank (0-based, ascending) of a member with score s. Walks in from both
  * ends at once and stops at whichever reaches it first. */
 static long long zs_rank(zset *z, const char *m, size_t mlen, double s) {
@@ -880,17 +912,20 @@ static void zs_collect_ranks(zset *z, long long lo, long long hi, zvec *out) {
 }
 
 /* ZCOUNT: the number of members in r. Walks the range and, in lockstep,
- * the members outside it from both ends (below min, above max); whichever
- * finishes first gives the count, so it costs O(min(M, N - M)) instead of
- * O(M): ZCOUNT key -inf +inf on a big set stops at once. */
+ * the members outside it (from the first member up to min, and from max
+ * to the last member, all forward: a backward step is the dearer one in
+ * RocksDB); whichever finishes first gives the count, so it costs
+ * O(min(M, N - M)) instead of O(M): ZCOUNT key -inf +inf on a big set stops
+ * at once. The outside walks start only after ZCOUNT_ALONE members, so a
+ * small range costs no more than a plain walk. */
+#define ZCOUNT_ALONE 128
+
 static long long zs_count_score(zset *z, const zrange_score *r) {
     if (!z->o.exists) return 0;
     double lo = index_score(r->min);
     if (r->minex && lo == INFINITY) return 0;
-    tier_iter *a = zs_index_iter(z), *b = zs_index_iter(z), *c = zs_index_iter(z);
+    tier_iter *a = zs_index_iter(z), *b = NULL, *c = NULL;
     seek_element(z, a, r->minex ? nextafter(lo, INFINITY) : lo, "", 0, 0);
-    zseek_first(z, b);
-    zseek_last(z, c);
     long long na = 0, nb = 0, nc = 0, result;
     int bdone = 0, cdone = 0;
     double s;
@@ -908,6 +943,17 @@ static long long zs_count_score(zset *z, const zrange_score *r) {
         }
         na++;
         tier_iter_next(a);
+        if (na < ZCOUNT_ALONE) continue;
+        if (!b) {
+            b = zs_index_iter(z);
+            c = zs_index_iter(z);
+            zseek_first(z, b);
+            double hi = index_score(r->max);
+            if (!r->maxex && hi == INFINITY)
+                cdone = 1;
+            else /* the first member above max */
+                seek_element(z, c, r->maxex ? hi : nextafter(hi, INFINITY), "", 0, 0);
+        }
         if (!bdone) {
             if (tier_iter_valid(b) && (index_cur(b, &s, &m, &mlen), !score_gte_min(s, r))) {
                 nb++;
@@ -917,9 +963,9 @@ static long long zs_count_score(zset *z, const zrange_score *r) {
             }
         }
         if (!cdone) {
-            if (tier_iter_valid(c) && (index_cur(c, &s, &m, &mlen), !score_lte_max(s, r))) {
+            if (tier_iter_valid(c)) {
                 nc++;
-                tier_iter_prev(c);
+                tier_iter_next(c);
             } else {
                 cdone = 1;
             }
@@ -932,7 +978,7 @@ static long long zs_count_score(zset *z, const zrange_score *r) {
         }
     }
     tier_iter_free(a);
-    tier_iter_free(b);
+    tier_iter_free(b); /* (NULL is fine) */
     tier_iter_free(c);
     return result;
 }
@@ -1134,10 +1180,18 @@ void zincrbyCommand(client *c) { zadd_generic(c, ZADD_INCR); }
  * ZREM, ZCARD, ZSCORE, ZMSCORE, ZRANK, ZREVRANK
  * ======================================================================== */
 
+/* ZREM. When it removes the lowest member (a queue consumed with
+ * ZRANGEBYSCORE ... LIMIT 0 1 + ZREM) the front bound moves past it, or
+ * the deletion markers would pile up where every such read starts: one
+ * extra seek per command to know. */
 void zremCommand(client *c) {
     zset z;
     if (zs_lookup_write(c, 1, &z) < 0) return;
     long long deleted = 0;
+    char *first = NULL;
+    size_t firstlen = 0;
+    int removed_first = 0;
+    if (z.o.exists && !zs_edge_key(&z, 0, &first, &firstlen)) first = NULL;
     for (int j = 2; j < c->argc && z.o.exists; j++) {
         double s;
         int r = zs_score(&z, KEY(j), &s);
@@ -1145,13 +1199,23 @@ void zremCommand(client *c) {
             if (deleted) zs_save(&z);
             reply_store_error(c);
             zs_release(&z);
+            free(first);
             return;
         }
         if (r == 1) {
+            if (first && !removed_first) {
+                ikey ik;
+                ikey_make(&ik, s, KEY(j));
+                removed_first = key_cmp(ik.p, ik.len, first, firstlen) == 0;
+                ikey_release(&ik);
+            }
             zs_remove(&z, KEY(j), s);
             deleted++;
         }
     }
+    /* every member left is above the removed first one */
+    if (removed_first) mark_lower(&z.front, first, firstlen);
+    free(first);
     if (deleted) {
         zs_save(&z);
         server_dirty(c, deleted);
@@ -1404,6 +1468,12 @@ static void zremrange_generic(client *c, int type) {
         }
     }
     if (v.n) {
+        /* A range that starts at the first member (ZREMRANGEBYSCORE key 0
+         * now: a sliding window) or ends at the last one moves a bound:
+         * one seek to tell when the walk could not. */
+        if (!info.from_front) info.from_front = zs_is_edge(&z, 0, v.v[0].score, zvec_member(&v, 0), v.v[0].len);
+        if (!info.to_end)
+            info.to_end = zs_is_edge(&z, 1, v.v[v.n - 1].score, zvec_member(&v, v.n - 1), v.v[v.n - 1].len);
         zs_remove_all(&z, &v, info.from_front, info.to_end);
         zs_save(&z);
         server_dirty(c, (long long)v.n);

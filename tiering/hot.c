@@ -241,6 +241,31 @@ hot_entry *hot_get(uint16_t pdb, const char *key, size_t klen) {
     return *link;
 }
 
+const hot_entry *hot_peek(uint16_t pdb, const char *key, size_t klen) {
+    int ti;
+    hot_entry **link = find_link(entry_hash(pdb, key, klen), pdb, key, klen, &ti);
+    return link ? *link : NULL;
+}
+
+uint64_t hot_idle_seconds(const hot_entry *e) { return (lru_clock() - e->lru) & 0xFFFFFF; }
+
+uint8_t hot_lfu_now(const hot_entry *e) {
+    return hot_lfu_decay(e->lfu, e->lfu_time, minutes_clock(), H.decay_minutes);
+}
+
+size_t hot_entry_bytes(const hot_entry *e) { return entry_bytes(e); }
+
+size_t hot_entry_bytes_for(size_t klen, size_t rlen) {
+    size_t n = sizeof(hot_entry) + klen + rlen;
+    void *p = malloc(n);
+    if (!p) return n;
+    size_t usable = malloc_usable_size(p);
+    free(p);
+    return usable;
+}
+
+uint64_t hot_bucket_bytes(void) { return (H.t[0].size + H.t[1].size) * sizeof(hot_entry *); }
+
 void hot_put(uint16_t pdb, const char *key, size_t klen, const char *rec, size_t rlen, int promotion) {
     rehash_step(REHASH_STEP);
     uint64_t h = entry_hash(pdb, key, klen);

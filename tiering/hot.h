@@ -61,6 +61,30 @@ void hot_free_all(void);
 /* The entry for (pdb, key), counted as an access (LRU clock, LFU counter),
  * or NULL. */
 hot_entry *hot_get(uint16_t pdb, const char *key, size_t klen);
+
+/* ---- Per-key introspection (OBJECT IDLETIME/FREQ, MEMORY USAGE) ----
+ * hot_peek() finds the entry for (pdb, key) without counting an access: the
+ * LRU clock and LFU counter stay as they are, no hit or miss is counted and
+ * the table is not changed (not even a rehash step). NULL if not resident.
+ * The pointer is valid until the next call that changes the table. */
+const hot_entry *hot_peek(uint16_t pdb, const char *key, size_t klen);
+/* Seconds since the entry's last access, from the 24-bit LRU clock as Redis
+ * computes it (the clock wraps every ~194 days). */
+uint64_t hot_idle_seconds(const hot_entry *e);
+/* The LFU counter as it stands now: decayed by the lfu-decay-time periods
+ * elapsed since its last decrement, without storing the result (Redis's
+ * LFUDecrAndReturn, what OBJECT FREQ reports). */
+uint8_t hot_lfu_now(const hot_entry *e);
+/* Bytes the entry takes as allocated (malloc_usable_size): what maxmemory
+ * counts for it, bucket arrays aside. */
+size_t hot_entry_bytes(const hot_entry *e);
+/* Bytes an entry for a key of klen bytes with a record of rlen bytes would
+ * take as allocated, for a key that is not resident (measured with a
+ * trial allocation, so it matches hot_entry_bytes() of the real one). */
+size_t hot_entry_bytes_for(size_t klen, size_t rlen);
+/* Bytes of the bucket arrays (both during a rehash): the table's overhead,
+ * included in hot_stats.bytes. */
+uint64_t hot_bucket_bytes(void);
 /* Insert or replace. promotion != 0 counts it as brought in by a read. */
 void hot_put(uint16_t pdb, const char *key, size_t klen, const char *rec, size_t rlen, int promotion);
 void hot_del(uint16_t pdb, const char *key, size_t klen);

@@ -365,6 +365,45 @@ int tier_lookup(int db, const char *key, size_t klen, int64_t now_ms, tier_obj *
     return TIER_OK;
 }
 
+int tier_peek(int db, const char *key, size_t klen, int64_t now_ms, tier_obj *out, tier_key_info *info) {
+    uint16_t pdb = phys(db);
+    tier_key_info scratch;
+    if (!info) info = &scratch;
+    memset(out, 0, sizeof(*out));
+    memset(info, 0, sizeof(*info));
+    const hot_entry *he = hot_peek(pdb, key, klen);
+    if (he) {
+        info->resident = 1;
+        info->idle_seconds = hot_idle_seconds(he);
+        info->lfu = hot_lfu_now(he);
+        info->entry_bytes = hot_entry_bytes(he);
+        char *v = malloc(he->rlen ? he->rlen : 1); /* released by eng_free, which is free */
+        memcpy(v, hot_record(he), he->rlen);
+        if (parse_record(v, he->rlen, out) != TIER_OK) return TIER_ERR;
+    } else {
+        keybuf kb;
+        char *k = kb_alloc(&kb, enc_meta_key_len(klen));
+        size_t n = enc_meta_key(k, pdb, enc_key_hash(ks.seed, key, klen), key, klen);
+        char *v, *err;
+        size_t vlen;
+        int r = eng_get(ks.e, ENG_CF_META, k, n, &v, &vlen, &err);
+        kb_release(&kb);
+        if (r < 0) {
+            set_error("read", err);
+            return TIER_ERR;
+        }
+        if (r == 0) return TIER_OK;
+        info->entry_bytes = hot_entry_bytes_for(klen, vlen);
+        if (parse_record(v, vlen, out) != TIER_OK) return TIER_ERR;
+    }
+    if (out->exists && out->expire_ms && out->expire_ms < now_ms) {
+        if (!ks.readonly) delete_phys(pdb, key, klen, out);
+        tier_obj_free(out);
+        memset(info, 0, sizeof(*info));
+    }
+    return TIER_OK;
+}
+
 /* ---------------------------------------------------------------------------
  * Changes
  * ------------------------------------------------------------------------ */
@@ -907,6 +946,12 @@ static int commit_pending(char **err) {
 
 int tier_pending(void) { return eng_pending(ks.e); }
 
+int tier_take_unsynced(void) {
+    int was = ks.unsynced;
+    ks.unsynced = 0;
+    return was;
+}
+
 int tier_sync_wal(char **err) {
     char *e_err;
     *err = NULL;
@@ -954,6 +999,7 @@ void tier_hot_stats(tier_hot_info *out) {
     out->promotions = st.promotions;
     out->evictions = st.evictions;
     out->cold_reads = ks.cold_reads;
+    out->bucket_bytes = hot_bucket_bytes();
 }
 
 long tier_hot_evict(uint64_t limit, int policy, int samples) { return hot_evict(limit, policy, samples); }

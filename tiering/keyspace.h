@@ -87,6 +87,22 @@ const char *tier_last_error(void);
  * deleted and reported absent. */
 int tier_lookup(int db, const char *key, size_t klen, int64_t now_ms, tier_obj *out);
 void tier_obj_free(tier_obj *o);
+
+/* What the hot tier knows of one key (OBJECT IDLETIME/FREQ, MEMORY USAGE). */
+typedef struct tier_key_info {
+    int resident;          /* the key's metadata is in the hot tier */
+    uint64_t idle_seconds; /* resident: seconds since its last access (LRU clock) */
+    int lfu;               /* resident: LFU counter, decayed to now (as OBJECT FREQ) */
+    uint64_t entry_bytes;  /* its hot-tier entry as allocated; for a key that is
+                              not resident, what the entry would take */
+} tier_key_info;
+/* Like tier_lookup, but not an access, as Redis's OBJECT looks keys up: the
+ * hot tier's LRU clock and LFU counter are left alone, no hot-tier hit, miss
+ * or cold read is counted, and a key that is not resident is read from the
+ * store without becoming resident. Lazy expiry still applies (an expired key
+ * is deleted and reported absent). info (may be NULL) is filled when the key
+ * exists. */
+int tier_peek(int db, const char *key, size_t klen, int64_t now_ms, tier_obj *out, tier_key_info *info);
 const char *tier_type_name(int type);
 
 /* Store a string value, replacing whatever `old` (this command's lookup of
@@ -166,6 +182,9 @@ long tier_expire_cycle(int64_t now_ms, long max_keys, long long budget_us);
 /* Make the turn's changes durable (sync the WAL if sync). TIER_OK/TIER_ERR. */
 int tier_commit(int sync, char **err);
 int tier_pending(void);
+/* Were writes committed without a WAL sync since the last call? (Clears
+ * the flag: the caller takes charge of syncing them.) */
+int tier_take_unsynced(void);
 int tier_sync_wal(char **err);
 
 void tier_set_block_cache_capacity(uint64_t bytes);
@@ -183,6 +202,7 @@ typedef struct tier_hot_info {
     uint64_t promotions;        /* keys made resident by a read */
     uint64_t evictions;         /* keys dropped from memory (never from disk) */
     uint64_t cold_reads;        /* lookups that read the store and found the key */
+    uint64_t bucket_bytes;      /* the table's bucket arrays (part of bytes) */
 } tier_hot_info;
 void tier_hot_stats(tier_hot_info *out);
 void tier_hot_reset_stats(void);

@@ -16,6 +16,12 @@ How it measures
   * The servers alternate run by run: redis then strata for a test, and with
     --repeat N the order flips each repetition (R S S R R S ...) and the
     median is reported, so drift hits both servers alike.
+  * Tests that redis-benchmark has no -t name for (HGET, ZRANGE, ...) run
+    in its custom-command mode, e.g. `redis-benchmark -r 100000 HGET
+    bench:hash field:__rand_int__`, on a key that both servers got filled
+    with the same data (KEYSPACE elements named like __rand_int__ expands,
+    e.g. field:000000000042) just before the test; the row is named after
+    the test (HGET).  These tests only read, so one fill serves every run.
   * Before each test both servers get a probe of the command(s) the test
     sends (e.g. LPUSH k v).  A server that answers with an error (normally
     "ERR unknown command") is shown as "n/a" for that test and not
@@ -47,7 +53,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_TESTS = "set,get,incr,lpush,lpop,sadd,hset,zadd"
+DEFAULT_TESTS = "set,get,incr,lpush,lpop,sadd,hset,hget,zadd,zrange,lrange_100"
 KEYSPACE = 100000  # -r
 
 # redis-benchmark -t name -> commands it sends, as probes (key filled in).
@@ -72,6 +78,30 @@ PROBES = {
 }
 for _n in ("lrange_100", "lrange_300", "lrange_500", "lrange_600"):
     PROBES[_n] = PROBES["lrange"]
+
+# Tests in redis-benchmark's custom-command mode: test name -> the command
+# line (with __rand_int__, which -r KEYSPACE expands to a 12-digit number
+# below KEYSPACE) and the key it reads, filled first on both servers with
+# KEYSPACE elements (see prefill()). Every one of them only reads.
+CUSTOM = {
+    "hget": {"argv": ["HGET", "bench:hash", "field:__rand_int__"], "fill": "hash"},
+    "hmget": {"argv": ["HMGET", "bench:hash", "field:__rand_int__", "field:000000000001"],
+              "fill": "hash"},
+    "hexists": {"argv": ["HEXISTS", "bench:hash", "field:__rand_int__"], "fill": "hash"},
+    "sismember": {"argv": ["SISMEMBER", "bench:set", "member:__rand_int__"], "fill": "set"},
+    "zscore": {"argv": ["ZSCORE", "bench:zset", "member:__rand_int__"], "fill": "zset"},
+    "zrange": {"argv": ["ZRANGE", "bench:zset", "0", "9"], "fill": "zset"},
+    "zrangebyscore": {"argv": ["ZRANGE", "bench:zset", "__rand_int__", "+inf", "BYSCORE",
+                               "LIMIT", "0", "10"], "fill": "zset"},
+    # An index cannot be random: __rand_int__'s leading zeros are not an
+    # integer to Redis. The middle of the list, then.
+    "lindex": {"argv": ["LINDEX", "bench:list", str(KEYSPACE // 2)], "fill": "list"},
+}
+for _n, _c in CUSTOM.items():
+    # Probe on a key of its own: the command must be known and accept its
+    # arguments (a missing key answers nil, not an error).
+    PROBES[_n] = [[a.replace(_c["argv"][1], "{k}").replace("__rand_int__", "000000000001")
+                   for a in _c["argv"]]]
 
 
 class Interrupted(Exception):
@@ -133,6 +163,54 @@ def probe(port, test):
         resp_call(port, "DEL", key, key + ":2")
     except (OSError, ValueError) as e:
         return "probe failed: %s" % e
+    return None
+
+
+# ------------------------------------------------------------------ prefill
+
+def _fill_element(kind, i):
+    if kind == "hash":
+        return [b"field:%012d" % i, b"value:%012d" % i]
+    if kind == "zset":
+        return [b"%d" % i, b"member:%012d" % i]
+    if kind == "set":
+        return [b"member:%012d" % i]
+    return [b"element:%012d" % i]  # list: index i holds element i
+
+
+FILL_CMD = {"hash": b"HSET", "set": b"SADD", "zset": b"ZADD", "list": b"RPUSH"}
+
+
+def prefill(port, kind, key, n=KEYSPACE, batch=1000, depth=8, timeout=300.0):
+    """Replace key with a `kind` value of n elements, i = 0..n-1 (hash
+    field:i -> value:i, set member:i, zset member:i with score i, list
+    element:i at index i; i as 12 digits, as __rand_int__ expands). Returns
+    None, or a short reason if the server refused."""
+    cmds = []
+    for b in range(0, n, batch):
+        args = [FILL_CMD[kind], key.encode()]
+        for i in range(b, min(n, b + batch)):
+            args += _fill_element(kind, i)
+        out = [b"*%d\r\n" % len(args)]
+        for a in args:
+            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+        cmds.append(b"".join(out))
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            with s.makefile("rb") as f:
+                s.sendall(b"*2\r\n$3\r\nDEL\r\n$%d\r\n%s\r\n" % (len(key), key.encode()))
+                r = _read_reply(f)
+                if isinstance(r, RespError):
+                    return "DEL -> %s" % r
+                for j in range(0, len(cmds), depth):
+                    chunk = cmds[j:j + depth]
+                    s.sendall(b"".join(chunk))
+                    for _ in chunk:
+                        r = _read_reply(f)
+                        if isinstance(r, RespError):
+                            return "%s -> %s" % (FILL_CMD[kind].decode(), str(r)[:60])
+    except (OSError, ValueError) as e:
+        return "fill failed: %s" % e
     return None
 
 
@@ -216,7 +294,10 @@ def run_benchmark(bench_argv, server, test, pipeline, clients, requests, timeout
     """Returns ([(row name, ops/s)], None) or (None, failure reason)."""
     argv = bench_argv + ["-h", "127.0.0.1", "-p", str(server.port), "-c", str(clients),
                          "-n", str(requests), "-P", str(pipeline), "-r", str(KEYSPACE),
-                         "-t", test, "--csv", "-q"]
+                         "--csv", "-q"]
+    # Custom-command mode: the command line instead of -t (its CSV row is
+    # named after the command line; we name it after the test).
+    argv += CUSTOM[test]["argv"] if test in CUSTOM else ["-t", test]
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          stdin=subprocess.DEVNULL)
     try:
@@ -236,7 +317,7 @@ def run_benchmark(bench_argv, server, test, pipeline, clients, requests, timeout
     for rec in csv.reader(out.decode(errors="replace").splitlines()):
         if len(rec) >= 2 and rec[0] != "test":
             try:
-                rows.append((rec[0], float(rec[1])))
+                rows.append((test.upper() if test in CUSTOM else rec[0], float(rec[1])))
             except ValueError:
                 pass
     if p.returncode != 0 or not rows or err:
@@ -254,7 +335,8 @@ def main():
     ap.add_argument("--fsync", choices=("everysec", "always", "no"), default="everysec",
                     help="appendfsync policy for both servers (default everysec)")
     ap.add_argument("--tests", default=DEFAULT_TESTS,
-                    help="comma-separated redis-benchmark -t names (default %s)" % DEFAULT_TESTS)
+                    help="comma-separated redis-benchmark -t names, or custom tests %s "
+                         "(default %s)" % (",".join(CUSTOM), DEFAULT_TESTS))
     ap.add_argument("--pipeline", default="1,16", help="comma-separated -P depths (default 1,16)")
     ap.add_argument("--clients", type=int, default=50, help="-c (default 50)")
     ap.add_argument("--requests", type=int, default=None,
@@ -369,6 +451,15 @@ def main():
                 na[name] = probe(s.port, test) if s.alive() else None
                 if na[name] and not s.alive():
                     na[name] = None
+                if not na[name] and test in CUSTOM and s.alive():
+                    # Same data on both servers, filled before the first run.
+                    t0 = time.monotonic()
+                    na[name] = prefill(s.port, CUSTOM[test]["fill"], CUSTOM[test]["argv"][1])
+                    if not na[name]:
+                        log("  %-8s %-7s filled %s with %d elements in %.1f s"
+                            % (test, name, CUSTOM[test]["argv"][1], KEYSPACE, time.monotonic() - t0))
+                    elif not s.alive():
+                        na[name] = None  # a crash is a failure (below), not "n/a"
                 if na[name]:
                     log("  %-8s %-7s n/a: %s" % (test, name, na[name]))
             for p in pipelines:

@@ -24,7 +24,10 @@ NOTES = {
     "bgsave": "writes a RocksDB checkpoint at once (hard links); SCHEDULE accepted",
     "copy": "O(1) for strings; O(elements) for other types",
     "move": "O(1) for strings; O(elements) for other types",
-    "object": "ENCODING (what Redis 7.0 would report), REFCOUNT, HELP; IDLETIME and FREQ not yet",
+    "object": "ENCODING (what Redis 7.0 would report), REFCOUNT, IDLETIME and FREQ (from the hot tier; "
+              "not an access), HELP",
+    "memory": "USAGE (hot-tier entry, plus an estimate of a compound value's elements from SAMPLES), STATS "
+              "(hot-tier figures), DOCTOR, MALLOC-STATS (glibc), PURGE, HELP",
     "zrank": "O(min(rank, N - rank)): counted by walking the score index",
     "zrevrank": "O(min(rank, N - rank)): counted by walking the score index",
     "linsert": "O(N): shifts the shorter side",

@@ -17,12 +17,12 @@ echo "== release build"
 tools/build.sh release
 echo "== unit tests (release)"
 ctest --test-dir build --output-on-failure
-echo "== integration tests (release)"
-STRATA_SERVER="$PWD/build/strata-server" $PY -m pytest -q tests/integration
+echo "== integration and crash tests (release)"
+STRATA_SERVER="$PWD/build/strata-server" $PY -m pytest -q tests/integration tests/crash
 
 echo "== ASan+UBSan build"
 tools/build.sh asan
 echo "== unit tests (sanitizers)"
 ctest --test-dir build-asan --output-on-failure
-echo "== integration tests (sanitizers)"
-STRATA_SERVER="$PWD/build-asan/strata-server" STRATA_SANITIZED=1 $PY -m pytest -q tests/integration
+echo "== integration and crash tests (sanitizers)"
+STRATA_SERVER="$PWD/build-asan/strata-server" STRATA_SANITIZED=1 $PY -m pytest -q tests/integration tests/crash

@@ -357,7 +357,7 @@ HINT_INPUTS = [
     "set foo ", "getex k ", "expire k 10 ", "scan 0 ", "lcs a ", "copy a b ", "info ", "ping ",
     "hset h ", "hrandfield h ", "sadd s ", "sintercard 2 ", "zadd z ", "zrange z ",
     "zunionstore d 2 a b ", "lpos l ", "linsert l ", "lmove a b ", "lmpop 1 l ",
-    "config get ", "config set ", "client kill ", "object encoding ",
+    "config get ", "config set ", "client kill ", "object encoding ", "object freq ", "memory usage ",
 ]
 
 

@@ -310,6 +310,8 @@ static void test_args_cache(void **state) {
     assert_ptr_equal(a1, a2);
     assert_int_equal(command_doc_subcommand_count("config"), 5);
     assert_int_equal(command_doc_subcommand_count("CLIENT"), 7);
+    assert_int_equal(command_doc_subcommand_count("object"), 5);
+    assert_int_equal(command_doc_subcommand_count("memory"), 6);
     assert_int_equal(command_doc_subcommand_count("set"), 0);
     assert_int_equal(command_doc_subcommand_count("conf"), 0); /* a prefix is not a parent */
 }
@@ -379,8 +381,8 @@ static void test_reply_subcommands(void **state) {
     (void)state;
     client *c = fake_client(2);
     reply_doc_subcommands(c, "object", "generic");
-    /* 3 rows: a map of 3 */
-    assert_memory_equal(c->obuf, "*6\r\n$15\r\nobject|encoding\r\n*8\r\n$7\r\nsummary\r\n", 43);
+    /* 5 rows: a map of 5 */
+    assert_memory_equal(c->obuf, "*10\r\n$15\r\nobject|encoding\r\n*8\r\n$7\r\nsummary\r\n", 44);
     assert_non_null(strstr(c->obuf, "$11\r\nobject|help\r\n*6\r\n")); /* no arguments field */
     assert_non_null(strstr(c->obuf, "$5\r\ngroup\r\n$7\r\ngeneric\r\n$9\r\narguments\r\n"));
     free_fake_client(c);

@@ -962,6 +962,67 @@ static void test_shrink(void **state) {
     assert_int_equal(st_keys(), n - ev);
 }
 
+/* ------------------------------------------------------------------------
+ * Introspection without access (OBJECT IDLETIME/FREQ, MEMORY USAGE)
+ * ---------------------------------------------------------------------- */
+
+static void test_peek_is_not_an_access(void **state) {
+    put_s(0, "k", 0, "value");
+    hot_entry *e = hot_get(0, "k", 1);
+    assert_non_null(e);
+    /* make it look idle and warm, with a decay period just started */
+    e->lru = (uint32_t)((lru_now() - 100) & 0xFFFFFF);
+    e->lfu = 20;
+    e->lfu_time = minutes_now();
+    hot_stats before, after;
+    hot_stats_get(&before);
+    for (int i = 0; i < 50; i++) {
+        const hot_entry *p = hot_peek(0, "k", 1);
+        assert_ptr_equal(p, e);
+        assert_true(hot_idle_seconds(p) >= 100 && hot_idle_seconds(p) <= 102);
+        assert_int_equal(hot_lfu_now(p), 20);
+    }
+    assert_null(hot_peek(0, "nokey", 5));
+    assert_null(hot_peek(1, "k", 1)); /* another db */
+    hot_stats_get(&after);
+    assert_int_equal(after.hits, before.hits);
+    assert_int_equal(after.misses, before.misses);
+    assert_int_equal(after.bytes, before.bytes);
+    assert_int_equal(e->lfu, 20);
+    assert_true(hot_idle_seconds(e) >= 100);
+    /* a real access resets the idle time */
+    hot_get(0, "k", 1);
+    assert_true(hot_idle_seconds(e) <= 1);
+}
+
+static void test_lfu_now_decays_without_storing(void **state) {
+    put_s(0, "k", 0, "v");
+    hot_entry *e = hot_get(0, "k", 1);
+    e->lfu = 10;
+    e->lfu_time = (uint16_t)(minutes_now() - 3); /* three 1-minute periods ago */
+    assert_int_equal(hot_lfu_now(e), 7);
+    assert_int_equal(e->lfu, 10);
+    assert_int_equal(hot_lfu_now(e), 7);
+    e->lfu_time = (uint16_t)(minutes_now() - 30);
+    assert_int_equal(hot_lfu_now(e), 0);
+    hot_set_lfu_params(10, 0); /* lfu-decay-time 0: never decays */
+    assert_int_equal(hot_lfu_now(e), 10);
+}
+
+static void test_entry_bytes(void **state) {
+    char val[300];
+    memset(val, 'x', sizeof(val) - 1);
+    val[sizeof(val) - 1] = 0;
+    put_s(0, "key", 0, val);
+    const hot_entry *e = hot_peek(0, "key", 3);
+    assert_int_equal(hot_entry_bytes(e), malloc_usable_size((void *)e));
+    assert_int_equal(hot_entry_bytes_for(e->klen, e->rlen), hot_entry_bytes(e));
+    assert_true(hot_entry_bytes_for(3, 1000) >= sizeof(hot_entry) + 1003);
+    /* the bucket arrays are what stats.bytes holds beyond the entries */
+    assert_int_equal(st_bytes() - hot_entry_bytes(e), hot_bucket_bytes());
+    assert_int_equal(hot_bucket_bytes(), 16 * sizeof(hot_entry *));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_put_get_del_replace, setup, teardown),
@@ -988,6 +1049,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_evict_allkeys_random, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evict_noeviction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evict_during_rehash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peek_is_not_an_access, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lfu_now_decays_without_storing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_entry_bytes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1209,6 +1209,62 @@ static void test_binary_keys(void **state) {
     expect_counts(2, 0, 0);
 }
 
+/* tier_peek: the lookup of OBJECT and MEMORY USAGE. Not an access: a key
+ * that is not resident stays so, nothing is counted, and what the hot tier
+ * knows of a resident key is reported. Lazy expiry still applies. */
+static void test_peek_not_an_access(void **state) {
+    set(0, "a", "hello", 0);
+    set(0, "b", "bye", T0 + 100);
+    commit();
+    reopen(); /* the hot tier starts empty */
+    tier_hot_info h0, h1;
+    tier_hot_stats(&h0);
+    assert_int_equal(h0.keys, 0);
+    tier_obj o;
+    tier_key_info info;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(tier_peek(0, "a", 1, T0, &o, &info), TIER_OK);
+        assert_true(o.exists);
+        assert_int_equal(o.type, OBJ_STRING);
+        assert_memory_equal(o.val, "hello", 5);
+        assert_false(info.resident);
+        assert_true(info.entry_bytes >= 5 + 1 + 2); /* key, header and value at least */
+        tier_obj_free(&o);
+    }
+    assert_int_equal(tier_peek(0, "nokey", 5, T0, &o, &info), TIER_OK);
+    assert_false(o.exists);
+    assert_false(info.resident);
+    assert_int_equal(info.entry_bytes, 0);
+    assert_int_equal(tier_peek(0, "a", 1, T0, &o, NULL), TIER_OK); /* info may be NULL */
+    assert_true(o.exists);
+    tier_obj_free(&o);
+    tier_hot_stats(&h1);
+    assert_int_equal(h1.keys, 0);
+    assert_int_equal(h1.hits + h1.misses + h1.promotions + h1.cold_reads,
+                     h0.hits + h0.misses + h0.promotions + h0.cold_reads);
+
+    /* a lookup makes it resident; the peek then reports the entry */
+    tier_obj l;
+    assert_true(lookup_at(0, "a", 1, T0, &l));
+    tier_obj_free(&l);
+    uint64_t cold_bytes = 0;
+    assert_int_equal(tier_peek(0, "a", 1, T0, &o, &info), TIER_OK);
+    assert_true(o.exists && info.resident);
+    assert_true(info.idle_seconds <= 1);
+    assert_int_equal(info.lfu, 6); /* LFU_INIT, plus the lookup's access */
+    cold_bytes = info.entry_bytes;
+    tier_obj_free(&o);
+    tier_hot_stats(&h1);
+    assert_int_equal(h1.keys, 1);
+    assert_int_equal(h1.bytes - h1.bucket_bytes, cold_bytes); /* the same size as predicted */
+
+    /* expired: deleted and reported absent, as a lookup does */
+    assert_int_equal(tier_peek(0, "b", 1, T0 + 101, &o, &info), TIER_OK);
+    assert_false(o.exists);
+    assert_false(info.resident);
+    expect_counts(0, 1, 0);
+}
+
 int main(void) {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
@@ -1235,6 +1291,7 @@ int main(void) {
         T(test_randomkey),
         T(test_copy),
         T(test_binary_keys),
+        T(test_peek_not_an_access),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
