@@ -78,7 +78,7 @@ static void reply_help(client *c, const char *cmd, const char **lines, int n) {
     reply_status(c, head);
     for (int i = 0; i < n; i++) reply_status(c, lines[i]);
     reply_status(c, "HELP");
-    reply_status(c, "    Print this help.");
+    reply_status(c, "    Prints this help.");
 }
 
 static void reply_unknown_subcommand(client *c, const char *cmd) {

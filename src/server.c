@@ -199,6 +199,11 @@ static void commit_failed(const char *err) {
 
 static void server_end_of_turn(void) {
     int always = server_config.appendfsync == FSYNC_ALWAYS && sync_thread_running;
+    char *mid_err = NULL;
+    if (tier_take_commit_error(&mid_err)) {
+        commit_failed(mid_err);
+        free(mid_err);
+    }
     if (tier_pending() > 0) {
         long long start = util_ustime();
         char *err = NULL;
@@ -267,6 +272,7 @@ static void recover_store(long long now) {
 static void cron_cb(int fd, short what, void *arg) {
     long long now = util_mstime();
     if (server.store_error) recover_store(now);
+    memory_sample_peak();
     /* Active expiry: a slice of each tick, as Redis's slow cycle (25% of
      * the tick at effort 1, a little more per effort step). */
     long long tick_us = 1000000 / (server_config.hz > 0 ? server_config.hz : 10);
@@ -334,6 +340,7 @@ int server_start(void) {
         return -1;
     }
     server_log(LOG_NOTICE, "Store opened in %.3f seconds (%s)", (util_ustime() - t0) / 1e6, server_config.dir);
+    memory_note_startup();
     if (net_listen() < 0) {
         tier_close();
         return -1;

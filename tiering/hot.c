@@ -288,7 +288,13 @@ void hot_put(uint16_t pdb, const char *key, size_t klen, const char *rec, size_t
     memcpy(e->data + klen, rec, rlen);
     e->lfu = lfu;
     e->lfu_time = lfu_time;
-    touch(e);
+    /* A read that brought the key in is an access; a write is not one more:
+     * the command's own lookup already counted it (a new key starts at
+     * LFU_INIT, as in Redis). */
+    if (promotion)
+        touch(e);
+    else
+        e->lru = lru_clock();
     table *t = H.rehashidx >= 0 ? &H.t[1] : &H.t[0];
     uint64_t i = h & (t->size - 1);
     e->next = t->b[i];

@@ -32,6 +32,7 @@ static struct {
     int unsynced;          /* committed mid-turn without a WAL sync */
     uint64_t cold_reads;   /* metadata reads that missed the hot tier and found the key */
     int readonly;          /* the store failed a write: change nothing */
+    char *commit_error;    /* a mid-turn commit failed: the message, until taken */
     uint8_t seed[16];
     char lasterr[256];
 } ks;
@@ -245,6 +246,7 @@ int tier_reopen(char **err) {
 void tier_set_readonly(int on) { ks.readonly = on; }
 
 void tier_close(void) {
+    free(ks.commit_error);
     hot_free_all();
     eng_close(ks.e);
     free(ks.dbmap);
@@ -938,13 +940,25 @@ int tier_commit(int sync, char **err) {
     return TIER_OK;
 }
 
-/* Commit in the middle of a turn (no sync; the end-of-turn commit syncs if
- * the policy asks for it). */
+/* Commit in the middle of a turn (no sync: the end of the turn takes care
+ * of syncing, see tier_take_unsynced). A failure is also kept for the end
+ * of the turn, which must not acknowledge the dropped writes of others. */
 static int commit_pending(char **err) {
-    return tier_commit(0, err);
+    int rc = tier_commit(0, err);
+    if (rc != TIER_OK && !ks.commit_error) ks.commit_error = strdup(*err ? *err : "commit failed");
+    return rc;
 }
 
-int tier_pending(void) { return eng_pending(ks.e); }
+/* Engine updates plus bookkeeping (SWAPDB's map, the version counter) that
+ * the next commit writes: anything here needs a commit. */
+int tier_pending(void) { return eng_pending(ks.e) + ks.dbmap_dirty + ks.version_dirty; }
+
+int tier_take_commit_error(char **err) {
+    if (!ks.commit_error) return 0;
+    *err = ks.commit_error;
+    ks.commit_error = NULL;
+    return 1;
+}
 
 int tier_take_unsynced(void) {
     int was = ks.unsynced;

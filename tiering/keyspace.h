@@ -182,6 +182,10 @@ long tier_expire_cycle(int64_t now_ms, long max_keys, long long budget_us);
 /* Make the turn's changes durable (sync the WAL if sync). TIER_OK/TIER_ERR. */
 int tier_commit(int sync, char **err);
 int tier_pending(void);
+/* A commit made in the middle of a turn (COPY of a compound value, SAVE)
+ * failed: returns 1 with *err (free()) once, so the end of the turn treats
+ * the turn's writes as failed. */
+int tier_take_commit_error(char **err);
 /* Were writes committed without a WAL sync since the last call? (Clears
  * the flag: the caller takes charge of syncing them.) */
 int tier_take_unsynced(void);

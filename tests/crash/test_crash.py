@@ -90,9 +90,6 @@ def _swapdb_last_write(tmp_path, fsync, graceful):
         assert rep is None, "sanitizer report in %s:\n%s" % (srv.log_path, rep)
 
 
-@pytest.mark.xfail(reason="strata bug: an acknowledged SWAPDB that is the last write of its turn is never "
-                          "committed (server_end_of_turn only commits when tier_pending() > 0; SWAPDB "
-                          "only sets dbmap_dirty)", strict=False)
 @pytest.mark.parametrize("graceful", [False, True], ids=["kill9", "shutdown"])
 @pytest.mark.parametrize("fsync", ["always", "everysec"])
 def test_swapdb_alone_is_durable(fsync, graceful, tmp_path):
