@@ -145,18 +145,6 @@ static void text_add(text *t, const char *fmt, ...) {
     }
 }
 
-static void human_bytes(char *out, size_t cap, double n) {
-    const char *units = "BKMGTP";
-    int u = 0;
-    while (n >= 1024 && u < 5) {
-        n /= 1024;
-        u++;
-    }
-    if (u == 0)
-        snprintf(out, cap, "%.0fB", n);
-    else
-        snprintf(out, cap, "%.2f%c", n, units[u]);
-}
 
 static long long process_rss(void) {
     FILE *fp = fopen("/proc/self/statm", "r");
@@ -233,10 +221,10 @@ static void info_memory(text *t) {
     tier_hot_info hi;
     tier_hot_stats(&hi);
     char h_used[32], h_rss[32], h_max[32], h_hot[32];
-    human_bytes(h_used, sizeof(h_used), (double)used);
-    human_bytes(h_rss, sizeof(h_rss), (double)rss);
-    human_bytes(h_max, sizeof(h_max), (double)server_config.maxmemory);
-    human_bytes(h_hot, sizeof(h_hot), (double)hi.bytes);
+    util_human_bytes(h_used, sizeof(h_used), (double)used);
+    util_human_bytes(h_rss, sizeof(h_rss), (double)rss);
+    util_human_bytes(h_max, sizeof(h_max), (double)server_config.maxmemory);
+    util_human_bytes(h_hot, sizeof(h_hot), (double)hi.bytes);
     text_add(t,
              "# Memory\r\nused_memory:%lld\r\nused_memory_human:%s\r\nused_memory_rss:%lld\r\n"
              "used_memory_rss_human:%s\r\nmaxmemory:%lld\r\nmaxmemory_human:%s\r\n"

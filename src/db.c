@@ -295,41 +295,59 @@ void keysCommand(client *c) {
     reply_and_free_keys(c, &l);
 }
 
-void scanCommand(client *c) {
-    const char *cur = c->argv[1].ptr;
+/* The SCAN family's cursor, parsed as Redis does (strtoul rules: "" is 0,
+ * a sign is allowed, a leading space is not). */
+int scan_parse_cursor(client *c, int i, uint64_t *out) {
+    const char *cur = c->argv[i].ptr;
     char *end;
     errno = 0;
     unsigned long long cursor = strtoull(cur, &end, 10);
     if (isspace((unsigned char)cur[0]) || *end != '\0' || errno == ERANGE) {
         reply_error(c, "ERR invalid cursor");
-        return;
+        return -1;
     }
-    long long count = 10;
-    key_list l = {.now = server_mstime()};
-    for (int j = 2; j < c->argc; j++) {
+    *out = cursor;
+    return 0;
+}
+
+int scan_parse_options(client *c, int first, scan_opts *o, int allow_type) {
+    o->count = 10;
+    o->pattern = NULL;
+    o->plen = 0;
+    o->type = NULL;
+    for (int j = first; j < c->argc; j++) {
         int more = j + 1 < c->argc;
         if (arg_is(c, j, "COUNT") && more) {
-            if (arg_longlong(c, j + 1, &count, NULL) < 0) return;
-            if (count < 1) {
+            if (arg_longlong(c, j + 1, &o->count, NULL) < 0) return -1;
+            if (o->count < 1) {
                 reply_error(c, ERR_SYNTAX);
-                return;
+                return -1;
             }
             j++;
         } else if (arg_is(c, j, "MATCH") && more) {
-            l.pattern = c->argv[j + 1].ptr;
-            l.plen = c->argv[j + 1].len;
-            if (l.plen == 1 && l.pattern[0] == '*') l.pattern = NULL;
+            o->pattern = c->argv[j + 1].ptr;
+            o->plen = c->argv[j + 1].len;
+            /* "*" matches everything, the empty string too: drop it. */
+            if (o->plen == 1 && o->pattern[0] == '*') o->pattern = NULL;
             j++;
-        } else if (arg_is(c, j, "TYPE") && more) {
-            l.type = c->argv[j + 1].ptr;
+        } else if (allow_type && arg_is(c, j, "TYPE") && more) {
+            o->type = c->argv[j + 1].ptr;
             j++;
         } else {
             reply_error(c, ERR_SYNTAX);
-            return;
+            return -1;
         }
     }
+    return 0;
+}
+
+void scanCommand(client *c) {
+    uint64_t cursor;
+    scan_opts so;
+    if (scan_parse_cursor(c, 1, &cursor) < 0 || scan_parse_options(c, 2, &so, 1) < 0) return;
+    key_list l = {.now = server_mstime(), .pattern = so.pattern, .plen = so.plen, .type = so.type};
     uint64_t next = 0;
-    if (tier_scan(c->db, cursor, (long)count, collect_key, &l, &next) != TIER_OK) {
+    if (tier_scan(c->db, cursor, (long)so.count, collect_key, &l, &next) != TIER_OK) {
         reply_store_error(c);
         return;
     }

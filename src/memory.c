@@ -235,18 +235,6 @@ static void memory_stats(client *c) {
  * MEMORY DOCTOR
  * ------------------------------------------------------------------------ */
 
-static void human(char *out, size_t cap, double n) {
-    const char *units = "BKMGTP";
-    int u = 0;
-    while (n >= 1024 && u < 5) {
-        n /= 1024;
-        u++;
-    }
-    if (u == 0)
-        snprintf(out, cap, "%.0fB", n);
-    else
-        snprintf(out, cap, "%.2f%c", n, units[u]);
-}
 
 static const char *policy_name(int policy) {
     static const char *names[] = {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
@@ -264,13 +252,13 @@ static void memory_doctor(client *c) {
     char buf[2048];
     size_t len = 0;
     char hot[32], max[32], cache[32], cap[32], mem[32], rss[32], total[32];
-    human(hot, sizeof(hot), (double)f.hot.bytes);
-    human(max, sizeof(max), (double)server_config.maxmemory);
-    human(cache, sizeof(cache), (double)f.block_cache);
-    human(cap, sizeof(cap), (double)f.block_cache_capacity);
-    human(mem, sizeof(mem), (double)f.memtables);
-    human(rss, sizeof(rss), (double)f.rss);
-    human(total, sizeof(total), (double)f.total);
+    util_human_bytes(hot, sizeof(hot), (double)f.hot.bytes);
+    util_human_bytes(max, sizeof(max), (double)server_config.maxmemory);
+    util_human_bytes(cache, sizeof(cache), (double)f.block_cache);
+    util_human_bytes(cap, sizeof(cap), (double)f.block_cache_capacity);
+    util_human_bytes(mem, sizeof(mem), (double)f.memtables);
+    util_human_bytes(rss, sizeof(rss), (double)f.rss);
+    util_human_bytes(total, sizeof(total), (double)f.total);
     int policy = server_config.maxmemory_policy;
     int problems = 0;
 #define SAY(...)                                                                                \

@@ -295,6 +295,17 @@ const char *set_encoding(const tier_obj *o);
 const char *hash_object_encoding(const tier_obj *o);
 
 /* ---- db.c: helpers shared by the type files ---- */
+/* SCAN, HSCAN, SSCAN, ZSCAN: the cursor at argv[i] and the options from
+ * argv[first] on (COUNT, MATCH; TYPE only when allow_type). Reply Redis's
+ * error and return -1 when malformed. pattern is NULL for "match all". */
+typedef struct scan_opts {
+    long long count;
+    const char *pattern;
+    size_t plen;
+    const char *type;
+} scan_opts;
+int scan_parse_cursor(client *c, int i, uint64_t *out);
+int scan_parse_options(client *c, int first, scan_opts *o, int allow_type);
 /* Look up key for a command: replies with a store error and returns -1 on
  * I/O failure. Counts keyspace hits/misses. */
 int db_lookup(client *c, const char *key, size_t klen, tier_obj *o);

@@ -850,34 +850,10 @@ void hrandfieldCommand(client *c) {
  * HSCAN
  * ------------------------------------------------------------------------ */
 
-/* Redis's parseScanCursorOrReply: strtoul's rules ("+5" passes, "-1" wraps
- * to 18446744073709551615, "" is 0), but no leading space, nothing after
- * the digits and no overflow. The text ends at a NUL byte, as Redis reads
- * a C string. */
-static int parse_scan_cursor(client *c, int i, uint64_t *out) {
-    const char *s = c->argv[i].ptr, *nul = memchr(s, 0, c->argv[i].len);
-    const char *end = nul ? nul : s + c->argv[i].len;
-    unsigned long long v = 0;
-    int neg = 0;
-    if (s < end && (*s == '+' || *s == '-')) {
-        neg = *s++ == '-';
-        if (s == end) goto bad; /* a sign alone; an empty text is cursor 0 */
-    }
-    for (; s < end; s++) {
-        if (*s < '0' || *s > '9') goto bad;
-        if (__builtin_mul_overflow(v, 10ULL, &v) || __builtin_add_overflow(v, (unsigned long long)(*s - '0'), &v))
-            goto bad;
-    }
-    *out = neg ? (uint64_t)0 - v : v;
-    return 0;
-bad:
-    reply_error(c, "ERR invalid cursor");
-    return -1;
-}
 
 void hscanCommand(client *c) {
     uint64_t cursor;
-    if (parse_scan_cursor(c, 2, &cursor) < 0) return;
+    if (scan_parse_cursor(c, 2, &cursor) < 0) return;
     hash h;
     if (hash_open(c, 1, FOR_READ, &h) < 0) return;
     if (!h.o.exists) { /* options are not even parsed, as in Redis */
@@ -887,28 +863,11 @@ void hscanCommand(client *c) {
         hash_close(&h);
         return;
     }
-    long long count = 10;
-    const char *pat = NULL;
-    size_t plen = 0;
-    for (int j = 3; j < c->argc; j++) {
-        int more = j + 1 < c->argc;
-        if (arg_is(c, j, "COUNT") && more) {
-            if (arg_longlong(c, j + 1, &count, NULL) < 0) goto done;
-            if (count < 1) {
-                reply_error(c, ERR_SYNTAX);
-                goto done;
-            }
-            j++;
-        } else if (arg_is(c, j, "MATCH") && more) {
-            pat = c->argv[j + 1].ptr;
-            plen = c->argv[j + 1].len;
-            if (plen == 1 && pat[0] == '*') pat = NULL; /* everything, "" too */
-            j++;
-        } else {
-            reply_error(c, ERR_SYNTAX);
-            goto done;
-        }
-    }
+    scan_opts so;
+    if (scan_parse_options(c, 3, &so, 0) < 0) goto done;
+    long long count = so.count;
+    const char *pat = so.pattern;
+    size_t plen = so.plen;
     /* A small hash (a listpack in Redis) is returned whole, whatever the
      * cursor and COUNT. A big one from `cursor` on until COUNT fields were
      * visited, finishing the fh reached last; the next cursor is the next

@@ -1326,51 +1326,21 @@ void sdiffstoreCommand(client *c) { sdiff_generic(c, 2, c->argc - 2, 1); }
  * SSCAN
  * ------------------------------------------------------------------------ */
 
-/* Redis's parseScanCursorOrReply: strtoul over the C string. */
-static int parse_cursor(client *c, int i, uint64_t *out) {
-    const char *s = c->argv[i].ptr;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if ((s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r')) || *end != '\0' || errno == ERANGE) {
-        reply_error(c, "ERR invalid cursor");
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
 
 void sscanCommand(client *c) {
     uint64_t cursor;
-    if (parse_cursor(c, 2, &cursor) < 0) return;
+    if (scan_parse_cursor(c, 2, &cursor) < 0) return;
     setval s;
     if (set_lookup(c, 1, &s, 0) < 0) return;
     if (!s.o.exists) {
         reply_raw(c, "*2\r\n$1\r\n0\r\n*0\r\n", 15);
         return;
     }
-    long long count = 10;
-    const char *pat = NULL;
-    size_t plen = 0;
-    for (int j = 3; j < c->argc; j++) {
-        int more = j + 1 < c->argc;
-        if (arg_is(c, j, "COUNT") && more) {
-            if (arg_longlong(c, j + 1, &count, NULL) < 0) goto done;
-            if (count < 1) {
-                reply_error(c, ERR_SYNTAX);
-                goto done;
-            }
-            j++;
-        } else if (arg_is(c, j, "MATCH") && more) {
-            pat = c->argv[j + 1].ptr;
-            plen = c->argv[j + 1].len;
-            if (plen == 1 && pat[0] == '*') pat = NULL; /* matches everything, "" too */
-            j++;
-        } else {
-            reply_error(c, ERR_SYNTAX);
-            goto done;
-        }
-    }
+    scan_opts so;
+    if (scan_parse_options(c, 3, &so, 0) < 0) goto done;
+    long long count = so.count;
+    const char *pat = so.pattern;
+    size_t plen = so.plen;
     mvec v = {0};
     uint64_t next = 0;
     if (set_is_intset(&s)) {

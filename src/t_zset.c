@@ -2057,14 +2057,8 @@ void zintercardCommand(client *c) { zsetop_generic(c, 0, 1, OP_INTER, 1); }
  * from the cursor: the next cursor is the hash to continue from, and
  * members sharing a hash are never split across calls. */
 void zscanCommand(client *c) {
-    const char *cur = c->argv[2].ptr;
-    char *end;
-    errno = 0;
-    unsigned long long cursor = strtoull(cur, &end, 10);
-    if (isspace((unsigned char)cur[0]) || *end != '\0' || errno == ERANGE) {
-        reply_error(c, "ERR invalid cursor");
-        return;
-    }
+    uint64_t cursor;
+    if (scan_parse_cursor(c, 2, &cursor) < 0) return;
     zset z;
     if (zs_lookup(c, 1, &z) < 0) return;
     if (!z.o.exists) {
@@ -2072,27 +2066,11 @@ void zscanCommand(client *c) {
         zs_release(&z);
         return;
     }
-    long long count = 10;
-    const char *pat = NULL;
-    size_t plen = 0;
-    for (int j = 3; j < c->argc; j++) {
-        if (arg_is(c, j, "count") && j + 1 < c->argc) {
-            if (arg_longlong(c, j + 1, &count, NULL) < 0) goto done;
-            if (count < 1) {
-                reply_error(c, ERR_SYNTAX);
-                goto done;
-            }
-            j++;
-        } else if (arg_is(c, j, "match") && j + 1 < c->argc) {
-            pat = c->argv[j + 1].ptr;
-            plen = c->argv[j + 1].len;
-            if (plen == 1 && pat[0] == '*') pat = NULL;
-            j++;
-        } else {
-            reply_error(c, ERR_SYNTAX);
-            goto done;
-        }
-    }
+    scan_opts so;
+    if (scan_parse_options(c, 3, &so, 0) < 0) goto done;
+    long long count = so.count;
+    const char *pat = so.pattern;
+    size_t plen = so.plen;
     zvec v = {0};
     uint64_t next = 0;
     if (!z.large) {

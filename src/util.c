@@ -464,3 +464,16 @@ void util_random_bytes(void *buf, size_t len)
         for (int k = 0; k < 8 && got < len; k++, r >>= 8) out[got++] = (unsigned char)r;
     }
 }
+
+void util_human_bytes(char *buf, size_t cap, double n) {
+    const char *units = "BKMGTP";
+    int u = 0;
+    while (n >= 1024 && u < 5) {
+        n /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, cap, "%.0fB", n);
+    else
+        snprintf(buf, cap, "%.2f%c", n, units[u]);
+}

@@ -72,4 +72,7 @@ long long util_monotonic_us(void);
  * pid mixing if it cannot be read). */
 void util_random_bytes(void *buf, size_t len);
 
+/* Bytes as INFO prints them for humans: "512B", "1.50K", "2.00G". */
+void util_human_bytes(char *buf, size_t cap, double n);
+
 #endif
