@@ -315,28 +315,35 @@ static int parse_record(char *v, size_t vlen, tier_obj *out) {
     return TIER_OK;
 }
 
+/* out from a resident entry (a copy: the entry may go before out does). */
+static int parse_resident(const hot_entry *he, tier_obj *out) {
+    char *v = malloc(he->rlen ? he->rlen : 1); /* released by eng_free, which is free */
+    memcpy(v, hot_record(he), he->rlen);
+    return parse_record(v, he->rlen, out);
+}
+
+/* The stored metadata record of key: 1 (*v to eng_free), 0 absent, -1 error. */
+static int read_stored_meta(uint16_t pdb, const char *key, size_t klen, char **v, size_t *vlen) {
+    keybuf kb;
+    char *k = kb_alloc(&kb, enc_meta_key_len(klen));
+    size_t n = enc_meta_key(k, pdb, enc_key_hash(ks.seed, key, klen), key, klen);
+    char *err;
+    int r = eng_get(ks.e, ENG_CF_META, k, n, v, vlen, &err);
+    kb_release(&kb);
+    if (r < 0) set_error("read", err);
+    return r;
+}
+
 /* Read the meta record of key in physical db pdb into out: from the hot
  * tier when resident, else from the store (and then it becomes resident). */
 static int read_meta(uint16_t pdb, const char *key, size_t klen, tier_obj *out) {
     memset(out, 0, sizeof(*out));
     hot_entry *he = hot_get(pdb, key, klen);
-    if (he) {
-        char *v = malloc(he->rlen ? he->rlen : 1); /* released by eng_free, which is free */
-        memcpy(v, hot_record(he), he->rlen);
-        return parse_record(v, he->rlen, out);
-    }
-    keybuf kb;
-    char *k = kb_alloc(&kb, enc_meta_key_len(klen));
-    size_t n = enc_meta_key(k, pdb, enc_key_hash(ks.seed, key, klen), key, klen);
-    char *v, *err;
+    if (he) return parse_resident(he, out);
+    char *v;
     size_t vlen;
-    int r = eng_get(ks.e, ENG_CF_META, k, n, &v, &vlen, &err);
-    kb_release(&kb);
-    if (r < 0) {
-        set_error("read", err);
-        return TIER_ERR;
-    }
-    if (r == 0) return TIER_OK;
+    int r = read_stored_meta(pdb, key, klen, &v, &vlen);
+    if (r <= 0) return r < 0 ? TIER_ERR : TIER_OK;
     ks.cold_reads++;
     hot_put(pdb, key, klen, v, vlen, 1);
     return parse_record(v, vlen, out);
@@ -379,22 +386,12 @@ int tier_peek(int db, const char *key, size_t klen, int64_t now_ms, tier_obj *ou
         info->idle_seconds = hot_idle_seconds(he);
         info->lfu = hot_lfu_now(he);
         info->entry_bytes = hot_entry_bytes(he);
-        char *v = malloc(he->rlen ? he->rlen : 1); /* released by eng_free, which is free */
-        memcpy(v, hot_record(he), he->rlen);
-        if (parse_record(v, he->rlen, out) != TIER_OK) return TIER_ERR;
+        if (parse_resident(he, out) != TIER_OK) return TIER_ERR;
     } else {
-        keybuf kb;
-        char *k = kb_alloc(&kb, enc_meta_key_len(klen));
-        size_t n = enc_meta_key(k, pdb, enc_key_hash(ks.seed, key, klen), key, klen);
-        char *v, *err;
+        char *v;
         size_t vlen;
-        int r = eng_get(ks.e, ENG_CF_META, k, n, &v, &vlen, &err);
-        kb_release(&kb);
-        if (r < 0) {
-            set_error("read", err);
-            return TIER_ERR;
-        }
-        if (r == 0) return TIER_OK;
+        int r = read_stored_meta(pdb, key, klen, &v, &vlen);
+        if (r <= 0) return r < 0 ? TIER_ERR : TIER_OK;
         info->entry_bytes = hot_entry_bytes_for(klen, vlen);
         if (parse_record(v, vlen, out) != TIER_OK) return TIER_ERR;
     }
