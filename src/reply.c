@@ -154,6 +154,9 @@ void reply_verbatim(client *c, const char *s, size_t len) {
     }
 }
 
+/* The reply to HSCAN/SSCAN/ZSCAN of a missing key: cursor 0, no elements. */
+void reply_empty_scan(client *c) { reply_raw(c, "*2\r\n$1\r\n0\r\n*0\r\n", 15); }
+
 void reply_error_arity(client *c) {
     char name[128];
     size_t n = c->argv[0].len < sizeof(name) - 1 ? c->argv[0].len : sizeof(name) - 1;

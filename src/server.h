@@ -173,6 +173,7 @@ void reply_map_len(client *c, long n);               /* RESP2: array of 2n */
 void reply_double(client *c, double d);              /* RESP2: bulk string */
 void reply_verbatim(client *c, const char *s, size_t len); /* RESP2: bulk */
 void reply_error_arity(client *c);
+void reply_empty_scan(client *c);                    /* [ "0", [] ] */
 /* Reply with a store error (I/O failure of the engine). */
 void reply_store_error(client *c);
 

@@ -857,9 +857,7 @@ void hscanCommand(client *c) {
     hash h;
     if (hash_open(c, 1, FOR_READ, &h) < 0) return;
     if (!h.o.exists) { /* options are not even parsed, as in Redis */
-        reply_array_len(c, 2);
-        reply_bulk(c, "0", 1);
-        reply_array_len(c, 0);
+        reply_empty_scan(c);
         hash_close(&h);
         return;
     }

@@ -1333,7 +1333,7 @@ void sscanCommand(client *c) {
     setval s;
     if (set_lookup(c, 1, &s, 0) < 0) return;
     if (!s.o.exists) {
-        reply_raw(c, "*2\r\n$1\r\n0\r\n*0\r\n", 15);
+        reply_empty_scan(c);
         return;
     }
     scan_opts so;

@@ -2062,7 +2062,7 @@ void zscanCommand(client *c) {
     zset z;
     if (zs_lookup(c, 1, &z) < 0) return;
     if (!z.o.exists) {
-        reply_str(c, "*2\r\n$1\r\n0\r\n*0\r\n");
+        reply_empty_scan(c);
         zs_release(&z);
         return;
     }
