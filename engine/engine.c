@@ -113,6 +113,15 @@ eng *eng_open(const eng_options *o, char **err) {
     rocksdb_block_based_options_set_filter_policy(e->table, e->bloom);
     rocksdb_block_based_options_set_cache_index_and_filter_blocks(e->table, 1);
     rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(e->table, 1);
+    /* Partitioned index and filters: a big table file's filter (megabytes)
+     * can be larger than one block-cache shard, and then it is never cached
+     * and every point read pays for reading it (measured: ~1 ms a read once
+     * a file held ~3.4M keys). In 4 KB partitions under a small pinned top
+     * level, a read loads only the partition it needs. */
+    rocksdb_block_based_options_set_index_type(e->table, 2 /* kTwoLevelIndexSearch */);
+    rocksdb_block_based_options_set_partition_filters(e->table, 1);
+    rocksdb_block_based_options_set_metadata_block_size(e->table, 4096);
+    rocksdb_block_based_options_set_pin_top_level_index_and_filter(e->table, 1);
 
     e->dbopts = rocksdb_options_create();
     rocksdb_options_set_create_if_missing(e->dbopts, 1);

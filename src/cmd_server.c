@@ -261,11 +261,13 @@ static void info_stats(text *t) {
              "# Stats\r\ntotal_connections_received:%lld\r\ntotal_commands_processed:%lld\r\n"
              "instantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:%lld\r\ntotal_net_output_bytes:%lld\r\n"
              "rejected_connections:%lld\r\nexpired_keys:%lld\r\nevicted_keys:%lld\r\n"
-             "keyspace_hits:%lld\r\nkeyspace_misses:%lld\r\npubsub_channels:0\r\npubsub_patterns:0\r\n"
+             "keyspace_hits:%lld\r\nkeyspace_misses:%lld\r\npubsub_channels:%ld\r\npubsub_patterns:%ld\r\n"
+             "pubsubshard_channels:%ld\r\n"
              "hot_tier_hits:%llu\r\nhot_tier_misses:%llu\r\ncold_reads:%llu\r\npromotions:%llu\r\n",
              server.stat_numconnections, server.stat_numcommands, server.stat_net_input_bytes,
              server.stat_net_output_bytes, server.stat_rejected_conn, server.stat_expiredkeys,
              server.stat_evictedkeys, server.stat_keyspace_hits, server.stat_keyspace_misses,
+             pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_channel_count(),
              (unsigned long long)hi.hits, (unsigned long long)hi.misses, (unsigned long long)hi.cold_reads,
              (unsigned long long)hi.promotions);
 }

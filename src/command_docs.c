@@ -34,10 +34,10 @@
  *
  * The structure matches Redis 7.0's COMMAND DOCS in names, types, tokens,
  * flags and nesting (tests/integration/test_command_docs.py compares them),
- * except for two spots where Redis itself is irregular: CONFIG GET (Redis:
- * a multiple block of one "parameter") and CLIENT LIST ... [ID client-id
- * [client-id ...]] (Redis: a block with token ID). Neither changes the text
- * redis-cli shows. "since", "key_spec_index" and per-argument summaries are
+ * except for three spots where Redis itself is irregular: CONFIG GET and
+ * PSUBSCRIBE (Redis: a multiple block of one "parameter" / "pattern") and
+ * CLIENT LIST ... [ID client-id [client-id ...]] (Redis: a block with token
+ * ID). None changes the text redis-cli shows. "since", "key_spec_index" and per-argument summaries are
  * not reported.
  *
  * Rows named "parent|sub" document the subcommands of a container command
@@ -212,6 +212,23 @@ static const command_doc docs_table[] = {
     {"flushdb", "[ASYNC | SYNC]", "async"},
     {"flushall", "[ASYNC | SYNC]", "async"},
     {"swapdb", "index1 index2"},
+    /* pub/sub */
+    {"subscribe", "channel [channel ...]"},
+    {"unsubscribe", "[channel [channel ...]]"},
+    {"psubscribe", "pattern [pattern ...]"},
+    {"punsubscribe", "[pattern [pattern ...]]"},
+    {"publish", "channel message"},
+    {"ssubscribe", "shardchannel [shardchannel ...]"},
+    {"sunsubscribe", "[shardchannel [shardchannel ...]]"},
+    {"spublish", "shardchannel message"},
+    {"pubsub", ""},
+    {"pubsub|channels", "[pattern]", NULL, NULL, "2.8.0", "List active channels"},
+    {"pubsub|numpat", "", NULL, NULL, "2.8.0", "Get the count of unique patterns pattern subscriptions"},
+    {"pubsub|numsub", "[channel [channel ...]]", NULL, NULL, "2.8.0", "Get the count of subscribers for channels"},
+    {"pubsub|shardchannels", "[pattern]", NULL, NULL, "7.0.0", "List active shard channels"},
+    {"pubsub|shardnumsub", "[shardchannel [shardchannel ...]]", NULL, NULL, "7.0.0",
+     "Get the count of subscribers for shard channels"},
+    {"pubsub|help", "", NULL, NULL, "6.2.0", "Show helpful text about the different subcommands"},
     {"memory", ""},
     {"memory|doctor", "", NULL, NULL, "4.0.0", "Outputs a memory problems report."},
     {"memory|help", "", NULL, NULL, "4.0.0", "Returns helpful text about the different subcommands."},

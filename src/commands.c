@@ -137,6 +137,17 @@ static command table[] = {
     {"rpoplpush", rpoplpushCommand, 3, W | M, 1, 2, 1, "list", "1.2.0", "Remove the last element in a list, prepend it to another list and return it", "write list slow"},
     {"lmpop", lmpopCommand, -4, W, 0, 0, 0, "list", "7.0.0", "Pop elements from a list", "write list slow"},
     /* end of lists */
+    /* pub/sub (pubsub.c) */
+    {"subscribe", subscribeCommand, -2, CMD_PUBSUB | NS | L | S, 0, 0, 0, "pubsub", "2.0.0", "Listen for messages published to the given channels", "pubsub slow"},
+    {"unsubscribe", unsubscribeCommand, -1, CMD_PUBSUB | NS | L | S, 0, 0, 0, "pubsub", "2.0.0", "Stop listening for messages posted to the given channels", "pubsub slow"},
+    {"psubscribe", psubscribeCommand, -2, CMD_PUBSUB | NS | L | S, 0, 0, 0, "pubsub", "2.0.0", "Listen for messages published to channels matching the given patterns", "pubsub slow"},
+    {"punsubscribe", punsubscribeCommand, -1, CMD_PUBSUB | NS | L | S, 0, 0, 0, "pubsub", "2.0.0", "Stop listening for messages posted to channels matching the given patterns", "pubsub slow"},
+    {"publish", publishCommand, 3, CMD_PUBSUB | L | S | F, 0, 0, 0, "pubsub", "2.0.0", "Post a message to a channel", "pubsub fast"},
+    {"ssubscribe", ssubscribeCommand, -2, CMD_PUBSUB | NS | L | S, 1, -1, 1, "pubsub", "7.0.0", "Listen for messages published to the given shard channels", "pubsub slow"},
+    {"sunsubscribe", sunsubscribeCommand, -1, CMD_PUBSUB | NS | L | S, 1, -1, 1, "pubsub", "7.0.0", "Stop listening for messages posted to the given shard channels", "pubsub slow"},
+    {"spublish", spublishCommand, 3, CMD_PUBSUB | L | S | F, 1, 1, 1, "pubsub", "7.0.0", "Post a message to a shard channel", "pubsub fast"},
+    {"pubsub", pubsubCommand, -2, 0, 0, 0, 0, "pubsub", "2.8.0", "A container for Pub/Sub commands", "slow"},
+    /* end of pub/sub */
     /* keyspace (db.c) */
     {"del", delCommand, -2, W, 1, -1, 1, "generic", "1.0.0", "Deletes one or more keys.", "keyspace write slow"},
     {"unlink", unlinkCommand, -2, W | F, 1, -1, 1, "generic", "4.0.0", "Asynchronously deletes one or more keys.", "keyspace write fast"},
@@ -263,11 +274,18 @@ void command_process(client *c) {
         return;
     }
     if (server_config.maxmemory > 0 && !enforce_maxmemory(c, cmd)) return;
+    /* RESP2 subscribed mode: only (P|S)(UN)SUBSCRIBE, PING and QUIT; PING
+     * answers in the pub/sub shape. */
+    command_proc *proc = cmd->proc;
+    if (c->flags & CLIENT_PUBSUB && c->resp == 2) {
+        if (pubsub_deny_command(c, cmd)) return;
+        if (proc == pingCommand) proc = pubsub_ping;
+    }
     server_update_time();
     int before = tier_pending();
     long long start = util_ustime();
     c->lastcmd = cmd;
-    cmd->proc(c);
+    proc(c);
     command *mcmd = (command *)cmd;
     mcmd->calls++;
     mcmd->usec += util_ustime() - start;

@@ -101,6 +101,7 @@ static void pending_remove(client *c) {
 }
 
 void client_free(client *c) {
+    pubsub_client_free(c);
     pending_remove(c);
     if (c->prev)
         c->prev->next = c->next;
@@ -474,11 +475,14 @@ void net_close_listeners(void) {
 void client_info_string(client *c, char *buf, size_t cap) {
     long long now = util_mstime();
     const char *cmd = c->lastcmd ? c->lastcmd->name : "NULL";
+    long sub, psub, ssub;
+    pubsub_client_counts(c, &sub, &psub, &ssub);
     snprintf(buf, cap,
-             "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=N db=%d sub=0 psub=0 "
-             "ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=0 "
+             "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%ld psub=%ld "
+             "ssub=%ld multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=0 "
              "oll=0 omem=0 tot-mem=%zu events=r cmd=%s user=default redir=-1 resp=%d",
              (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
-             (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, c->db, c->qlen - c->qpos,
+             (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, (c->flags & CLIENT_PUBSUB) ? "P" : "N",
+             c->db, sub, psub, ssub, c->qlen - c->qpos,
              c->qcap - c->qlen, c->qcap, c->qcap + c->ocap + sizeof(*c), cmd, c->resp);
 }

@@ -28,6 +28,7 @@
 #define CLIENT_PENDING_WRITE (1 << 2)     /* on server.pending_writes */
 #define CLIENT_UNIX_SOCKET (1 << 3)
 #define CLIENT_WROTE (1 << 4)             /* wrote to the store this turn */
+#define CLIENT_PUBSUB (1 << 5)            /* has (P|S)SUBSCRIBE subscriptions (pubsub.c) */
 
 struct event;
 struct command;
@@ -62,6 +63,7 @@ typedef struct client {
     char addr[64], laddr[64];
     long long ctime_ms, last_ms;
     const struct command *lastcmd;
+    struct pubsub_client *pubsub; /* subscriptions (pubsub.c); NULL when none */
     struct client *prev, *next;     /* server.clients */
     struct client *pending_next;    /* server.pending_writes */
 } client;
@@ -281,6 +283,21 @@ DECLARE(command); DECLARE(config); DECLARE(client); DECLARE(auth);
 DECLARE(save); DECLARE(bgsave); DECLARE(lastsave);
 int persistence_save(char *err, size_t errlen);
 const char *persistence_checkpoint_path(char *buf, size_t cap);
+/* pubsub.c */
+DECLARE(subscribe); DECLARE(unsubscribe); DECLARE(psubscribe); DECLARE(punsubscribe); DECLARE(publish);
+DECLARE(ssubscribe); DECLARE(sunsubscribe); DECLARE(spublish); DECLARE(pubsub);
+/* Drop every subscription of c (client_free calls it). */
+void pubsub_client_free(client *c);
+/* RESP2 subscribed mode: when cmd may not run, reply Redis's error and
+ * return 1. */
+int pubsub_deny_command(client *c, const struct command *cmd);
+/* PING in RESP2 subscribed mode: ["pong", message]. */
+void pubsub_ping(client *c);
+/* For INFO and CLIENT LIST. */
+long pubsub_channel_count(void);
+long pubsub_pattern_count(void);
+long pubsub_shard_channel_count(void);
+void pubsub_client_counts(const client *c, long *sub, long *psub, long *ssub);
 /* memory.c */
 DECLARE(memory);
 /* MEMORY STATS' startup.allocated: call once the server has started (the

@@ -15,8 +15,11 @@
  * otherwise. Nothing is changed but the physical layout: opening replays the
  * WAL into table files, as the server does at start, and --compact rewrites
  * table files without the garbage. The key-hash seed is read from the
- * store's "seed" record and handed to the engine, without which the filter
- * keeps everything; a directory that is not a strata store is refused.
+ * store's "seed" record and handed to the engine only right before the
+ * manual compaction: the flushes and automatic compactions that opening
+ * starts keep everything and are waited for, so the "before" figures are
+ * what the server left and the drop count is the manual compaction's. A
+ * directory that is not a strata store is refused.
  *
  * Exit status: 0, 1 on a store error, 2 on bad usage.
  */
@@ -59,6 +62,19 @@ static uint64_t prop(eng *e, eng_cf cf, const char *name) {
     uint64_t v = 0;
     if (eng_property_cf(e, cf, name, &v) != 0) return 0;
     return v;
+}
+
+/* Wait (up to a minute) until RocksDB runs no flush or compaction. */
+static void wait_idle(eng *e) {
+    for (int i = 0; i < 600; i++) {
+        uint64_t c = 0, f = 0;
+        if (eng_property_cf(e, ENG_CF_DEFAULT, "rocksdb.num-running-compactions", &c) != 0 ||
+            eng_property_cf(e, ENG_CF_DEFAULT, "rocksdb.num-running-flushes", &f) != 0)
+            return;
+        if (c == 0 && f == 0) return;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 static void collect(eng *e, int count, cf_figures f[ENG_CF_COUNT]) {
@@ -182,16 +198,19 @@ int main(int argc, char **argv) {
         eng_close(e);
         return 1;
     }
-    eng_set_key_seed(e, (const uint8_t *)seed);
+    uint8_t seed16[16];
+    memcpy(seed16, seed, 16);
     eng_free(seed);
 
     printf("store %s\n", dir);
     cf_figures before[ENG_CF_COUNT], after[ENG_CF_COUNT];
+    wait_idle(e);
     collect(e, count, before);
     print_table(compact ? "before compaction:" : "column families:", before, NULL);
 
     int status = 0;
     if (compact) {
+        eng_set_key_seed(e, seed16);
         double t0 = now_s();
         for (int i = 0; i < ENG_CF_COUNT && !status; i++) {
             if (eng_compact(e, i, &err) != 0) {
@@ -200,6 +219,7 @@ int main(int argc, char **argv) {
                 status = 1;
             }
         }
+        wait_idle(e);
         double t1 = now_s();
         collect(e, count, after);
         printf("\ncompacted every column family in %.2f s; the filter dropped %lld dead elements\n",

@@ -27,6 +27,7 @@ TMUX = shutil.which("tmux")
 KNOWN_DIFFERENT = {
     "config|get",   # Redis: a multiple block holding one "parameter"
     "client|list",  # Redis: [ID client-id [client-id ...]] is a block with token ID
+    "psubscribe",   # Redis: a multiple block holding one "pattern"
 }
 
 # The handful named in the brief, plus the type commands (whichever exist).
