@@ -4,6 +4,7 @@ pubsub client-output-buffer-limit (a subscriber that does not read is
 disconnected and the server's memory stays bounded). Byte-exact replies are
 pinned by diff/pubsub_*.txt."""
 
+import os
 import socket
 import time
 
@@ -189,7 +190,10 @@ def test_slow_subscriber_is_disconnected_and_memory_stays_bounded(strata, self_m
             received += 1
     _wait(lambda: r.pubsub_numsub("firehose") == [(b"firehose", 1)], what="slow subscriber to be closed")
     grown_mb = (_rss_hwm_kb(pid) - base) / 1024
-    assert grown_mb < 100, "server grew by %.0f MB for a 32mb output limit" % grown_mb
+    # Under ASan, RSS includes the allocator's quarantine of freed memory
+    # (256 MB by default): it says nothing about what the server keeps.
+    if os.environ.get("STRATA_SANITIZED") != "1":
+        assert grown_mb < 100, "server grew by %.0f MB for a 32mb output limit" % grown_mb
     # the slow one sees its connection closed after what it was sent
     slow.settimeout(10)
     got = 0
