@@ -20,34 +20,39 @@ Four sections, each printing one compact table (numbers or names work with
      + 50 MB, with INFO's hot tier, block cache and memtable bytes at the
      moment of the peak.
   2. skew - skewed reads.  1 KB strings, ~10x maxmemory (640 MB with
-     maxmemory 64mb; --quick 100 MB with 10mb), block cache the size of
-     maxmemory (--s2-block-cache).  Reads follow a Zipf law (s = 0.99, the
-     YCSB constant, ranks scattered over the keys by a fixed permutation;
-     the header prints the share of reads on the hottest 10% of keys):
-     --conns connections, one request in flight each (closed loop), driven
-     by one epoll loop; --warm seconds unmeasured, then --measure seconds
-     measured.  Rows: strata with maxmemory (allkeys-lru); the same strata
-     after CONFIG SET maxmemory 0 and a read of every key (all resident);
-     redis-server with the same maxmemory and allkeys-lru.  Hit ratio is
-     strata's hot_tier_hits / (hits + misses) over the measured phase (INFO
-     deltas); for redis it is keyspace_hits / (hits + misses), i.e. reads
-     that found their key at all.  Before the Zipf runs each server's keys
-     are all read once: "readable" and "lost" (written - readable) come
-     from that pass, which is also timed (a full, mostly cold, read).
-     Servers are pinned to the first core and this process to the second
-     during measurements (--no-pin: nothing pinned).
+     maxmemory 64mb; --quick 100 MB with 10mb), strata's block cache the
+     size of maxmemory (--s2-block-cache).  Three servers get the same keys:
+     strata with maxmemory (allkeys-lru), a second strata with maxmemory 0
+     (every key resident), redis-server with the same maxmemory and
+     allkeys-lru.  Each server's keys are all read once after the load:
+     "readable", "lost" (written - read back right) and the time of that
+     full, mostly cold, read.  Then Zipf reads (s = 0.99, the YCSB constant;
+     ranks scattered over the keys by a fixed permutation; the header shows
+     the share of reads on the hottest 10% of keys), the same pre-drawn
+     sequence for every server: --conns connections with one GET in flight
+     each (closed loop) driven by one epoll loop; --warm seconds unmeasured
+     per server, then --measure seconds per server in --rounds turns, the
+     servers taking turns (drift on a shared machine hits all alike).
+     Latency is from sending a GET to having parsed its reply, so it
+     includes this Python client.  Hit ratio: strata's hot_tier_hits /
+     (hits + misses), INFO deltas over the measured turns; for redis
+     keyspace_hits / (hits + misses), the reads that found their key at
+     all.  Servers are pinned to the first core and this process to the
+     second while measuring (--no-pin: nothing pinned).
   3. bytes - bytes per resident small string key.  1M keys (--quick 200k),
      16-byte keys, 32-byte values, MSET; strata with maxmemory 0 (all
      resident): hot_tier_bytes/keys, RSS delta per key, and the RSS delta
      less the growth of RocksDB's memtables and block cache; redis-server:
      used_memory delta and RSS delta per key.
   4. restart - restart time with 10M keys on disk (--quick 1M; same keys as
-     3, pipelined MSET), strata with maxmemory 64mb allkeys-lru.  First
-     kill -9 right after the load (the WAL tail is replayed), then SHUTDOWN
-     and start again.  Each start is timed from spawning the process to the
-     first PONG, and to the answer of a GET of a random key (its value is
-     checked); then DBSIZE and an MGET of 1000 random keys are checked.
-     The WAL (*.log) and SST bytes on disk at each start are shown.
+     3, pipelined MSET), strata with maxmemory 64mb allkeys-lru.  kill -9
+     right after the load (the WAL RocksDB kept is replayed) and start;
+     then a tenth of the keys rewritten (same values), SHUTDOWN and start.
+     Each start is timed from spawning the process to the first PONG, and
+     to the answer of a GET of a random key (its value is checked); then
+     DBSIZE and an MGET of 1000 random keys are checked.  The memtables
+     before the stop and the WAL (*.log) and SST bytes on disk at each
+     start are shown.
 
 Everything runs in one temporary directory (removed at the end, also on
 Ctrl-C/SIGTERM), on free ports, with a copy of the strata binary (a rebuild
@@ -62,7 +67,6 @@ lost keys); 2 on bad usage or a server that would not start.
 import argparse
 import array
 import itertools
-import math
 import multiprocessing as mp
 import os
 import random
@@ -600,6 +604,13 @@ def rocksdb_cpu(pid):
     return tot / os.sysconf("SC_CLK_TCK")
 
 
+def proc_cpu(pid):
+    """CPU seconds (user + system) used so far by process pid."""
+    with open("/proc/%d/stat" % pid) as f:
+        w = f.read().rsplit(")", 1)[1].split()
+    return (int(w[11]) + int(w[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def settle(srv, limit):
     """Wait (at most `limit` s) until strata's RocksDB threads were idle for
     a second (flushes and compactions after a load would compete with the
@@ -940,6 +951,9 @@ def section_ltm(cx):
         t_read, good, missing, wrong = verify(s.port, "mixed", n, a.workers)
         log("  [1] read back in %.1f s" % t_read)
         time.sleep(1.0)
+    cpu0 = proc_cpu(s.pid)
+    time.sleep(2.0)
+    idle_cpu = (proc_cpu(s.pid) - cpu0) / 2.0
     rss_end, hwm = s.proc_status()
     inf = s.info()
     peak, t_peak, at = smp.peak()
@@ -961,7 +975,8 @@ def section_ltm(cx):
                                                          fmt_mb(bc))),
         ("memtables peak (MB) / 5 CF x %s x 2" % fmt_mb(wb).rstrip("0").rstrip("."),
          "%s / %s" % (fmt_mb(smp.max_of("rocksdb_memtables")), fmt_mb(memtables))),
-        ("SST on disk (MB)", fmt_mb(info_int(inf, "rocksdb_sst_bytes"))),
+        ("SST on disk (MB), WAL files on disk (MB)", "%s, %s" % (fmt_mb(info_int(inf, "rocksdb_sst_bytes")),
+                                                                fmt_mb(dir_bytes(s.workdir, ".log")))),
         ("RSS at start (MB)", fmt_mb(rss0)),
         ("RSS peak sampled (MB) [%d samples]" % len(smp.rss), fmt_mb(peak)),
         ("  at peak: hot tier + block cache + memtables (MB)",
@@ -972,6 +987,7 @@ def section_ltm(cx):
                 - at.get("rocksdb_memtables", 0)) if at else "-"),
         ("RSS peak VmHWM (MB)", fmt_mb(hwm)),
         ("RSS at end (MB)", fmt_mb(rss_end)),
+        ("server CPU while idle, 2 s after the read back", "%.1f%%" % (100 * idle_cpu)),
         ("budget (MB): maxmemory + cache + memtables + 50", "%s = %s + %s + %s + 50"
          % (fmt_mb(budget), fmt_mb(mm), fmt_mb(bc), fmt_mb(memtables))),
         ("peak / budget", "%.2f" % (max(peak, hwm) / budget)),
@@ -1164,30 +1180,40 @@ def timed_restart(s, n, rng, timeout):
 def section_restart(cx):
     a = cx.a
     n = a.s4_keys
+    n_re = max(MSET_KEYS, n // 10 // MSET_KEYS * MSET_KEYS)
     print("\n== 4. restart with %s keys on disk (16-byte keys, 32-byte values), maxmemory 64mb allkeys-lru"
           % fmt_int(n))
+    print("   load, kill -9, start; rewrite %s keys (same values), SHUTDOWN, start" % fmt_int(n_re))
     sys.stdout.flush()
     s = cx.strata("restart", ["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"])
     s.start()
     log("  [4] loading %s keys with %d workers" % (fmt_int(n), a.workers))
     t_load, payload = load(s.port, "small", n, a.workers)
     dbsize0 = info_int({"x": s.cl.ok("DBSIZE")}, "x")
+    mem0 = info_int(s.info("memory"), "rocksdb_memtables")
     log("  [4] loaded in %.1f s; kill -9" % t_load)
     rng = random.Random(a.seed)
     s.kill9()
     r_kill = timed_restart(s, n, rng, a.restart_timeout)
-    log("  [4] after kill -9: PONG after %.2f s; SHUTDOWN" % r_kill["ping"])
+    r_kill["memtables"] = mem0
+    log("  [4] after kill -9: PONG after %.2f s; rewriting %s keys" % (r_kill["ping"], fmt_int(n_re)))
+    t_re, _ = load(s.port, "small", n_re, a.workers)
+    mem1 = info_int(s.info("memory"), "rocksdb_memtables")
+    wal1 = dir_bytes(s.workdir, ".log")
     t_shut = s.shutdown()
     r_clean = timed_restart(s, n, rng, a.restart_timeout)
+    r_clean["memtables"] = mem1
     log("  [4] after SHUTDOWN: PONG after %.2f s" % r_clean["ping"])
-    print("  load: %s s, %s keys/s, DBSIZE %s; SHUTDOWN took %s s"
-          % (fmt_s(t_load), fmt_int(n / t_load), fmt_int(dbsize0), fmt_s(t_shut)))
-    table(("restart", "WAL MB", "SST MB", "to PONG s", "to 1st GET s", "GET alone ms", "GET ok",
-           "DBSIZE", "1000 random keys ok/missing/wrong", "RSS MB"),
-          [(lbl, fmt_mb(r["wal"]), fmt_mb(r["sst"]), "%.3f" % r["ping"], "%.3f" % r["get"],
-            "%.2f" % (r["get_only"] * 1000), "yes" if r["get_ok"] else "NO", fmt_int(r["dbsize"]),
-            "%d/%d/%d" % r["sample"], fmt_mb(r["rss"]))
+    print("  load: %s s, %s keys/s, DBSIZE %s; rewrite: %s s; SHUTDOWN took %s s (WAL before it %s MB)"
+          % (fmt_s(t_load), fmt_int(n / t_load), fmt_int(dbsize0), fmt_s(t_re), fmt_s(t_shut),
+             fmt_mb(wal1)))
+    table(("start", "memtables MB at stop", "WAL MB", "SST MB", "to PONG s", "to 1st GET s", "GET alone ms",
+           "GET ok", "DBSIZE", "1000 random keys ok/missing/wrong", "RSS MB"),
+          [(lbl, fmt_mb(r["memtables"]), fmt_mb(r["wal"]), fmt_mb(r["sst"]), "%.3f" % r["ping"],
+            "%.3f" % r["get"], "%.2f" % (r["get_only"] * 1000), "yes" if r["get_ok"] else "NO",
+            fmt_int(r["dbsize"]), "%d/%d/%d" % r["sample"], fmt_mb(r["rss"]))
            for lbl, r in (("after kill -9", r_kill), ("after SHUTDOWN", r_clean))])
+    print("  (to PONG / to 1st GET: from spawning the process; WAL/SST: bytes of *.log/*.sst in the dir at start)")
     for lbl, r in (("kill -9", r_kill), ("SHUTDOWN", r_clean)):
         if r["dbsize"] != n or not r["get_ok"] or r["sample"][0] != 1000:
             cx.fail("restart after %s: DBSIZE %d of %d, GET %s, sample %d/%d/%d"
