@@ -272,7 +272,9 @@ static void recover_store(long long now) {
 static void cron_cb(int fd, short what, void *arg) {
     long long now = util_mstime();
     if (server.store_error) recover_store(now);
-    memory_sample_peak();
+    /* No memory_sample_peak() here: mallinfo2() walks the whole heap (8 ms a
+     * tick once eviction has fragmented it); the peak is sampled when MEMORY
+     * or INFO asks. */
     /* Active expiry: a slice of each tick, as Redis's slow cycle (25% of
      * the tick at effort 1, a little more per effort step). */
     long long tick_us = 1000000 / (server_config.hz > 0 ? server_config.hz : 10);
