@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Hot tier measurements: strata beside redis-server (the hot-tier issue).
 
-    /usr/bin/python3 tools/bench_tiering.py --quick          # ~2.5 min
-    /usr/bin/python3 tools/bench_tiering.py                  # full sizes, ~30 min
+    /usr/bin/python3 tools/bench_tiering.py --quick          # ~1.5 min
+    /usr/bin/python3 tools/bench_tiering.py                  # full sizes, ~11 min
     /usr/bin/python3 tools/bench_tiering.py --sections 2,3   # some sections only
 
 Four sections, each printing one compact table (numbers or names work with
@@ -54,9 +54,10 @@ Four sections, each printing one compact table (numbers or names work with
      before the stop and the WAL (*.log) and SST bytes on disk at each
      start are shown.
 
-Run time is mostly strata's loads: on the 2-core dev VM section 1 wrote its
-2 GB at ~1.5 MB/s (the hashes' HSETs; 23 of the full run's 29 minutes) and
-its 300 MB at ~3.5 MB/s; --s1-data 1gb or --sections 2,3,4 for a shorter run.
+Run time is mostly strata's loads: on the 2-core dev VM section 1 writes
+its 2 GB at ~12 MB/s (about 3 minutes; the hashes' HSETs are the slow part)
+and section 4 its 10M keys at ~55-70k keys/s (about 3 minutes).
+--s1-data 1gb, --s4-keys 3000000 or --sections for a shorter run.
 
 Everything runs in one temporary directory (removed at the end, also on
 Ctrl-C/SIGTERM), on free ports, with a copy of the strata binary (a rebuild
