@@ -56,6 +56,20 @@ void server_log(int level, const char *fmt, ...) {
 }
 
 /* ---------------------------------------------------------------------------
+ * Key changes
+ * ------------------------------------------------------------------------ */
+
+/* The tier layer calls this for every change of a key (tier_set_change_hook):
+ * by a command, or by lazy or active expiry. What reacts to changes of
+ * particular keys (WATCH, clients blocked on a key, ...) hangs off here. It
+ * runs often (once per element written), so each reaction must be cheap
+ * when nobody is interested in the key. */
+static void key_changed(int db, const char *key, size_t klen, int why) {
+    (void)db, (void)key, (void)klen;
+    if (why == TIER_EXPIRED) server.stat_expiredkeys++;
+}
+
+/* ---------------------------------------------------------------------------
  * Time
  * ------------------------------------------------------------------------ */
 
@@ -279,7 +293,7 @@ static void cron_cb(int fd, short what, void *arg) {
      * the tick at effort 1, a little more per effort step). */
     long long tick_us = 1000000 / (server_config.hz > 0 ? server_config.hz : 10);
     long long budget = tick_us * (25 + 2 * (server_config.active_expire_effort - 1)) / 100;
-    server.stat_expiredkeys += tier_expire_cycle(now, 20000, budget);
+    tier_expire_cycle(now, 20000, budget); /* counted in key_changed() */
     tier_hot_config(server_config.lfu_log_factor, server_config.lfu_decay_time);
     close_idle_clients(now);
 }
@@ -343,6 +357,7 @@ int server_start(void) {
     }
     server_log(LOG_NOTICE, "Store opened in %.3f seconds (%s)", (util_ustime() - t0) / 1e6, server_config.dir);
     memory_note_startup();
+    tier_set_change_hook(key_changed);
     if (net_listen() < 0) {
         tier_close();
         return -1;

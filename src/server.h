@@ -29,6 +29,9 @@
 #define CLIENT_UNIX_SOCKET (1 << 3)
 #define CLIENT_WROTE (1 << 4)             /* wrote to the store this turn */
 #define CLIENT_PUBSUB (1 << 5)            /* has (P|S)SUBSCRIBE subscriptions (pubsub.c) */
+#define CLIENT_MULTI (1 << 6)             /* between MULTI and EXEC/DISCARD (multi.c) */
+#define CLIENT_DENY_BLOCKING (1 << 7)     /* a blocking command must not block (inside EXEC) */
+#define CLIENT_BLOCKED (1 << 8)           /* parked until a key is ready or a timeout (blocking.c) */
 
 struct event;
 struct command;

@@ -35,6 +35,7 @@ static struct {
     char *commit_error;    /* a mid-turn commit failed: the message, until taken */
     uint8_t seed[16];
     char lasterr[256];
+    tier_change_fn *on_change; /* told about every change of a key (WATCH, blocking) */
 } ks;
 
 /* ---------------------------------------------------------------------------
@@ -70,6 +71,19 @@ static long long monotonic_us(void) {
 }
 
 static uint16_t phys(int db) { return ks.dbmap[db]; }
+
+/* Tell the upper layer that a key changed. The logical db is found by a
+ * scan of the small db map: SWAPDB may have moved it. */
+static void changed(uint16_t pdb, const char *key, size_t klen, int why) {
+    if (!ks.on_change) return;
+    for (int db = 0; db < ks.ndb; db++)
+        if (ks.dbmap[db] == pdb) {
+            ks.on_change(db, key, klen, why);
+            return;
+        }
+}
+
+void tier_set_change_hook(tier_change_fn *fn) { ks.on_change = fn; }
 
 static void count_add(uint16_t pdb, int keys, int expires) {
     ks.keys[pdb] += keys;
@@ -351,8 +365,9 @@ static int read_meta(uint16_t pdb, const char *key, size_t klen, tier_obj *out) 
 
 /* Delete the stored record `old` describes. A compound value's elements
  * stay behind under a version nothing refers to any more. */
-static void delete_phys(uint16_t pdb, const char *key, size_t klen, const tier_obj *old) {
+static void delete_phys(uint16_t pdb, const char *key, size_t klen, const tier_obj *old, int why) {
     if (!old->stored) return;
+    changed(pdb, key, klen, why);
     keybuf kb;
     char *k = kb_alloc(&kb, enc_meta_key_len(klen));
     size_t n = enc_meta_key(k, pdb, enc_key_hash(ks.seed, key, klen), key, klen);
@@ -368,7 +383,7 @@ int tier_lookup(int db, const char *key, size_t klen, int64_t now_ms, tier_obj *
     if (read_meta(pdb, key, klen, out) != TIER_OK) return TIER_ERR;
     /* Redis's rule: expired once now is past the deadline (now > when). */
     if (out->exists && out->expire_ms && out->expire_ms < now_ms) {
-        if (!ks.readonly) delete_phys(pdb, key, klen, out);
+        if (!ks.readonly) delete_phys(pdb, key, klen, out, TIER_EXPIRED);
         tier_obj_free(out);
     }
     return TIER_OK;
@@ -396,7 +411,7 @@ int tier_peek(int db, const char *key, size_t klen, int64_t now_ms, tier_obj *ou
         if (parse_record(v, vlen, out) != TIER_OK) return TIER_ERR;
     }
     if (out->exists && out->expire_ms && out->expire_ms < now_ms) {
-        if (!ks.readonly) delete_phys(pdb, key, klen, out);
+        if (!ks.readonly) delete_phys(pdb, key, klen, out, TIER_EXPIRED);
         tier_obj_free(out);
         memset(info, 0, sizeof(*info));
     }
@@ -419,6 +434,7 @@ static void write_meta(uint16_t pdb, const char *key, size_t klen, int type, int
     if (blen) memcpy(v + hl, body, blen);
     eng_put(ks.e, ENG_CF_META, k, kn, v, hl + blen);
     hot_put(pdb, key, klen, v, hl + blen, 0);
+    changed(pdb, key, klen, TIER_CHANGED);
     kb_release(&kk);
     kb_release(&kv);
 
@@ -443,7 +459,7 @@ void tier_set_string(int db, const char *key, size_t klen, const char *val, size
 }
 
 void tier_delete(int db, const char *key, size_t klen, const tier_obj *old) {
-    delete_phys(phys(db), key, klen, old);
+    delete_phys(phys(db), key, klen, old, TIER_CHANGED);
 }
 
 void tier_set_expire(int db, const char *key, size_t klen, const tier_obj *old, int64_t expire_ms) {
@@ -476,7 +492,7 @@ void tier_compound_create(int db, const char *key, size_t klen, int type, tier_o
 void tier_compound_save(int db, const char *key, size_t klen, tier_obj *o) {
     uint16_t pdb = phys(db);
     if (o->count == 0) {
-        delete_phys(pdb, key, klen, o);
+        delete_phys(pdb, key, klen, o, TIER_CHANGED);
         o->exists = o->stored = 0;
         o->stored_expire_ms = 0;
         return;
@@ -519,6 +535,7 @@ void tier_sub_put(int db, const char *key, size_t klen, const tier_obj *o, const
     char *k = element_key(&kb, phys(db), key, klen, o, sub, sublen, &n);
     eng_put(ks.e, ENG_CF_SUB, k, n, val, vlen);
     kb_release(&kb);
+    changed(phys(db), key, klen, TIER_CHANGED);
 }
 
 void tier_sub_del(int db, const char *key, size_t klen, const tier_obj *o, const char *sub, size_t sublen) {
@@ -527,6 +544,7 @@ void tier_sub_del(int db, const char *key, size_t klen, const tier_obj *o, const
     char *k = element_key(&kb, phys(db), key, klen, o, sub, sublen, &n);
     eng_del(ks.e, ENG_CF_SUB, k, n);
     kb_release(&kb);
+    changed(phys(db), key, klen, TIER_CHANGED);
 }
 
 static void zindex_change(int db, const char *key, size_t klen, const tier_obj *o, double score,
@@ -861,7 +879,7 @@ long tier_expire_cycle(int64_t now_ms, long max_keys, long long budget_us) {
             tier_obj o;
             if (read_meta(due[i].pdb, due[i].key, due[i].klen, &o) == TIER_OK && o.exists &&
                 o.expire_ms == due[i].when) {
-                delete_phys(due[i].pdb, due[i].key, due[i].klen, &o);
+                delete_phys(due[i].pdb, due[i].key, due[i].klen, &o, TIER_EXPIRED);
                 deleted++;
             } else {
                 /* Stale entry: the key was flushed or its expiry moved. */

@@ -105,6 +105,17 @@ typedef struct tier_key_info {
 int tier_peek(int db, const char *key, size_t klen, int64_t now_ms, tier_obj *out, tier_key_info *info);
 const char *tier_type_name(int type);
 
+/* Change notification. The hook is called once for every change of a
+ * key's record or elements (a command changing many elements calls it many
+ * times), with the logical db, and why: TIER_CHANGED for a write or delete
+ * by a command, TIER_EXPIRED when expiry deleted the key (lazy or active).
+ * Eviction from the hot tier changes no data and is not reported. FLUSHDB,
+ * FLUSHALL and SWAPDB are not reported key by key: their callers know. The
+ * key bytes are only valid during the call. NULL turns it off. */
+enum { TIER_CHANGED = 0, TIER_EXPIRED = 1 };
+typedef void tier_change_fn(int db, const char *key, size_t klen, int why);
+void tier_set_change_hook(tier_change_fn *fn);
+
 /* Store a string value, replacing whatever `old` (this command's lookup of
  * the same key) describes. expire_ms 0 = no expiry. */
 void tier_set_string(int db, const char *key, size_t klen, const char *val, size_t vlen,
