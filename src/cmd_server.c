@@ -1,7 +1,6 @@
 /* cmd_server.c - connection and server commands: PING, ECHO, QUIT, TIME,
  * LASTSAVE, INFO, SHUTDOWN, COMMAND, CONFIG and CLIENT.
  */
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "allocator.h"
 #include "server.h"
 #include "util.h"
 
@@ -146,16 +146,6 @@ static void text_add(text *t, const char *fmt, ...) {
 }
 
 
-static long long process_rss(void) {
-    FILE *fp = fopen("/proc/self/statm", "r");
-    long long pages = 0, rss = 0;
-    if (fp) {
-        if (fscanf(fp, "%lld %lld", &pages, &rss) != 2) rss = 0;
-        fclose(fp);
-    }
-    return rss * sysconf(_SC_PAGESIZE);
-}
-
 static int section_wanted(client *c, const char *name, int is_default) {
     if (c->argc == 1) return is_default;
     for (int i = 1; i < c->argc; i++) {
@@ -211,9 +201,7 @@ static const char *maxmemory_policy_name(int policy) {
  * share is hot_tier_bytes. RSS is about that plus RocksDB's block cache and
  * memtables (reported below, with their own budget). */
 static void info_memory(text *t) {
-    struct mallinfo2 mi = mallinfo2();
-    long long used = (long long)(mi.uordblks + mi.hblkhd), rss = process_rss();
-    if (used == 0) used = rss; /* an allocator without mallinfo (sanitizer builds) */
+    long long used = allocator_allocated(), rss = allocator_rss();
     uint64_t cache = 0, memtables = 0, sst = 0;
     tier_engine_property("rocksdb.block-cache-usage", &cache);
     tier_engine_property("rocksdb.cur-size-all-mem-tables", &memtables);
@@ -228,12 +216,12 @@ static void info_memory(text *t) {
     text_add(t,
              "# Memory\r\nused_memory:%lld\r\nused_memory_human:%s\r\nused_memory_rss:%lld\r\n"
              "used_memory_rss_human:%s\r\nmaxmemory:%lld\r\nmaxmemory_human:%s\r\n"
-             "maxmemory_policy:%s\r\nmem_allocator:libc\r\n"
+             "maxmemory_policy:%s\r\nmem_allocator:%s\r\n"
              "hot_tier_keys:%llu\r\nhot_tier_bytes:%llu\r\nhot_tier_bytes_human:%s\r\n"
              "rocksdb_block_cache_usage:%llu\r\nrocksdb_block_cache_capacity:%lld\r\n"
              "rocksdb_memtables:%llu\r\nrocksdb_sst_bytes:%llu\r\n",
              used, h_used, rss, h_rss, server_config.maxmemory, h_max,
-             maxmemory_policy_name(server_config.maxmemory_policy), (unsigned long long)hi.keys,
+             maxmemory_policy_name(server_config.maxmemory_policy), allocator_name(), (unsigned long long)hi.keys,
              (unsigned long long)hi.bytes, h_hot, (unsigned long long)cache, server_config.rocksdb_block_cache_size,
              (unsigned long long)memtables, (unsigned long long)sst);
 }

@@ -12,16 +12,17 @@
  *                 dataset figures taken from the hot tier, and strata's own
  *                 (hot_tier.bytes, rocksdb.block-cache, rocksdb.memtables).
  *   MEMORY DOCTOR a short report of what can be judged from those figures.
- *   MALLOC-STATS  glibc's malloc_info() report (XML; Redis shows jemalloc's).
- *   PURGE         malloc_trim(0): free memory goes back to the system.
+ *   MALLOC-STATS  the allocator's own report (jemalloc's, as Redis; glibc's
+ *                 malloc_info() XML in builds without jemalloc).
+ *   PURGE         free memory goes back to the system (allocator.h).
  */
 #include <limits.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "allocator.h"
 #include "server.h"
 #include "util.h"
 
@@ -34,24 +35,7 @@
 static long long startup_allocated = -1; /* -1: memory_note_startup() not called */
 static long long peak_allocated;
 
-/* What the process has allocated, as INFO's used_memory. */
-static long long allocated_now(void);
-
-static long long rss_now(void) {
-    FILE *fp = fopen("/proc/self/statm", "r");
-    long long pages = 0, rss = 0;
-    if (fp) {
-        if (fscanf(fp, "%lld %lld", &pages, &rss) != 2) rss = 0;
-        fclose(fp);
-    }
-    return rss * sysconf(_SC_PAGESIZE);
-}
-
-static long long allocated_now(void) {
-    struct mallinfo2 mi = mallinfo2();
-    long long used = (long long)(mi.uordblks + mi.hblkhd);
-    return used ? used : rss_now(); /* an allocator without mallinfo (sanitizer builds) */
-}
+static long long allocated_now(void) { return allocator_allocated(); }
 
 void memory_note_startup(void) {
     startup_allocated = allocated_now();
@@ -155,7 +139,7 @@ static void gather(mem_figures *f) {
     f->total = memory_sample_peak();
     f->peak = peak_allocated;
     f->startup = startup_allocated > 0 ? startup_allocated : 0;
-    f->rss = rss_now();
+    f->rss = allocator_rss();
     f->clients = clients_bytes();
     tier_hot_stats(&f->hot);
     tier_engine_property("rocksdb.block-cache-usage", &f->block_cache);
@@ -328,7 +312,7 @@ void memoryCommand(client *c) {
         size_t len = 0;
         FILE *fp = open_memstream(&buf, &len);
         if (fp) {
-            malloc_info(0, fp);
+            if (allocator_write_stats(fp) < 0) len = 0;
             fclose(fp);
         }
         if (buf && len)
@@ -337,7 +321,7 @@ void memoryCommand(client *c) {
             reply_bulk_cstr(c, "Stats not supported for the current allocator");
         free(buf);
     } else if (!strcmp(name, "purge")) {
-        malloc_trim(0);
+        allocator_purge();
         reply_ok(c);
     } else {
         static const char *help[] = {

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   gcc make cmake pkg-config
-  librocksdb-dev libevent-dev libzstd-dev libcmocka-dev
+  librocksdb-dev libevent-dev libzstd-dev libcmocka-dev libjemalloc-dev
   redis-server redis-tools python3 python3-redis python3-pytest
 )
 

@@ -27,7 +27,7 @@ NOTES = {
     "object": "ENCODING (what Redis 7.0 would report), REFCOUNT, IDLETIME and FREQ (from the hot tier; "
               "not an access), HELP",
     "memory": "USAGE (hot-tier entry, plus an estimate of a compound value's elements from SAMPLES), STATS "
-              "(hot-tier figures), DOCTOR, MALLOC-STATS (glibc), PURGE, HELP",
+              "(hot-tier figures), DOCTOR, MALLOC-STATS (jemalloc's report), PURGE, HELP",
     "zrank": "O(min(rank, N - rank)): counted by walking the score index",
     "zrevrank": "O(min(rank, N - rank)): counted by walking the score index",
     "linsert": "O(N): shifts the shorter side",
