@@ -422,14 +422,15 @@ static const config_option options[] = {
     {.name = "active-expire-effort", .type = CT_INT, .offset = OFF(active_expire_effort),
      .min = 1, .max = 10, .def = 1},
     /* hot tier */
-    {.name = "maxmemory", .type = CT_MEMORY, .offset = OFF(maxmemory), .min = 0, .max = LLONG_MAX, .def = 0},
-    {.name = "maxmemory-policy", .type = CT_ENUM, .offset = OFF(maxmemory_policy),
+    {.name = "maxmemory", .type = CT_MEMORY, .flags = CF_APPLY, .offset = OFF(maxmemory), .min = 0,
+     .max = LLONG_MAX, .def = 0},
+    {.name = "maxmemory-policy", .type = CT_ENUM, .flags = CF_APPLY, .offset = OFF(maxmemory_policy),
      .def = MAXMEMORY_NO_EVICTION, .enums = maxmemory_policy_enum},
     {.name = "maxmemory-samples", .type = CT_INT, .offset = OFF(maxmemory_samples), .min = 1, .max = 64,
      .def = 5},
-    {.name = "lfu-log-factor", .type = CT_INT, .offset = OFF(lfu_log_factor), .min = 0, .max = INT_MAX,
+    {.name = "lfu-log-factor", .type = CT_INT, .flags = CF_APPLY, .offset = OFF(lfu_log_factor), .min = 0, .max = INT_MAX,
      .def = 10},
-    {.name = "lfu-decay-time", .type = CT_INT, .offset = OFF(lfu_decay_time), .min = 0, .max = INT_MAX,
+    {.name = "lfu-decay-time", .type = CT_INT, .flags = CF_APPLY, .offset = OFF(lfu_decay_time), .min = 0, .max = INT_MAX,
      .def = 1},
 };
 

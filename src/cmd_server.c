@@ -251,13 +251,14 @@ static void info_stats(text *t) {
              "rejected_connections:%lld\r\nexpired_keys:%lld\r\nevicted_keys:%lld\r\n"
              "keyspace_hits:%lld\r\nkeyspace_misses:%lld\r\npubsub_channels:%ld\r\npubsub_patterns:%ld\r\n"
              "pubsubshard_channels:%ld\r\n"
-             "hot_tier_hits:%llu\r\nhot_tier_misses:%llu\r\ncold_reads:%llu\r\npromotions:%llu\r\n",
+             "hot_tier_hits:%llu\r\nhot_tier_misses:%llu\r\ncold_reads:%llu\r\npromotions:%llu\r\n"
+             "promotions_deferred:%llu\r\n",
              server.stat_numconnections, server.stat_numcommands, server.stat_net_input_bytes,
              server.stat_net_output_bytes, server.stat_rejected_conn, server.stat_expiredkeys,
              server.stat_evictedkeys, server.stat_keyspace_hits, server.stat_keyspace_misses,
              pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_channel_count(),
              (unsigned long long)hi.hits, (unsigned long long)hi.misses, (unsigned long long)hi.cold_reads,
-             (unsigned long long)hi.promotions);
+             (unsigned long long)hi.promotions, (unsigned long long)hi.deferred);
 }
 
 static void info_replication(text *t) {

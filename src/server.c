@@ -294,7 +294,6 @@ static void cron_cb(int fd, short what, void *arg) {
     long long tick_us = 1000000 / (server_config.hz > 0 ? server_config.hz : 10);
     long long budget = tick_us * (25 + 2 * (server_config.active_expire_effort - 1)) / 100;
     tier_expire_cycle(now, 20000, budget); /* counted in key_changed() */
-    tier_hot_config(server_config.lfu_log_factor, server_config.lfu_decay_time);
     close_idle_clients(now);
 }
 
@@ -313,6 +312,13 @@ static void signal_cb(int sig, short what, void *arg) {
  * CONFIG SET hooks
  * ------------------------------------------------------------------------ */
 
+/* The hot tier's tunables: LFU parameters, and the limit and policy its
+ * admission rule follows. At start and on every CONFIG SET of them. */
+static void apply_hot_config(void) {
+    tier_hot_config(server_config.lfu_log_factor, server_config.lfu_decay_time, (uint64_t)server_config.maxmemory,
+                    server_config.maxmemory_policy);
+}
+
 static int config_try_apply(const char *name, char *err, size_t errlen) {
     if (!strcmp(name, "port") || !strcmp(name, "bind")) {
         if (net_relisten_tcp() < 0) {
@@ -321,6 +327,8 @@ static int config_try_apply(const char *name, char *err, size_t errlen) {
         }
     } else if (!strcmp(name, "rocksdb-block-cache-size")) {
         tier_set_block_cache_capacity((uint64_t)server_config.rocksdb_block_cache_size);
+    } else if (!strcmp(name, "maxmemory") || !strcmp(name, "maxmemory-policy") || !strncmp(name, "lfu-", 4)) {
+        apply_hot_config();
     }
     return 0;
 }
@@ -358,6 +366,7 @@ int server_start(void) {
     server_log(LOG_NOTICE, "Store opened in %.3f seconds (%s)", (util_ustime() - t0) / 1e6, server_config.dir);
     memory_note_startup();
     tier_set_change_hook(key_changed);
+    apply_hot_config();
     if (net_listen() < 0) {
         tier_close();
         return -1;

@@ -30,6 +30,9 @@ static struct {
     uint64_t volatile_keys; /* entries whose record has an expiry */
     int log_factor, decay_minutes;
     uint64_t rng;
+    /* admission (hot_admit): the limit, and the doorkeeper's fingerprints */
+    uint64_t limit;
+    uint32_t *door;
 } H = {.rehashidx = -1, .log_factor = 10, .decay_minutes = 1};
 
 /* ---------------------------------------------------------------------------
@@ -120,6 +123,9 @@ static void table_free(table *t) {
 }
 
 void hot_free_all(void) {
+    free(H.door);
+    H.door = NULL;
+    H.limit = 0;
     table_free(&H.t[0]);
     table_free(&H.t[1]);
     H.rehashidx = -1;
@@ -306,6 +312,36 @@ void hot_put(uint16_t pdb, const char *key, size_t klen, const char *rec, size_t
     if (promotion) H.st.promotions++;
 }
 
+/* ---------------------------------------------------------------------------
+ * Admission
+ * ------------------------------------------------------------------------ */
+
+/* The doorkeeper remembers the fingerprints of keys read from the store but
+ * not admitted, one per slot (a newer key in the same slot overwrites it).
+ * Small and fixed: a key must come back within roughly this many other
+ * first-time reads to be admitted. */
+#define DOOR_SLOTS (1u << 17)
+
+void hot_set_limit(uint64_t limit) {
+    H.limit = limit;
+    if (limit && !H.door) H.door = calloc(DOOR_SLOTS, sizeof(*H.door));
+}
+
+int hot_admit(uint16_t pdb, const char *key, size_t klen) {
+    /* Room to spare: nothing would be pushed out, so take everything. */
+    if (!H.limit || !H.door || H.st.bytes < H.limit / 10 * 9) return 1;
+    uint64_t h = entry_hash(pdb, key, klen);
+    uint32_t *slot = &H.door[h & (DOOR_SLOTS - 1)];
+    uint32_t fp = (uint32_t)(h >> 32) | 1; /* never 0, the empty slot */
+    if (*slot == fp) {
+        *slot = 0;
+        return 1;
+    }
+    *slot = fp;
+    H.st.deferred++;
+    return 0;
+}
+
 void hot_del(uint16_t pdb, const char *key, size_t klen) {
     rehash_step(REHASH_STEP);
     int ti;
@@ -433,5 +469,5 @@ long hot_evict(uint64_t limit, int policy, int samples) {
 void hot_stats_get(hot_stats *out) { *out = H.st; }
 
 void hot_stats_reset(void) {
-    H.st.hits = H.st.misses = H.st.promotions = H.st.evictions = 0;
+    H.st.hits = H.st.misses = H.st.promotions = H.st.evictions = H.st.deferred = 0;
 }

@@ -40,6 +40,7 @@ typedef struct hot_stats {
     uint64_t bytes;        /* entries plus bucket arrays, as allocated */
     uint64_t hits, misses; /* lookups served from memory / not resident */
     uint64_t promotions;   /* entries added from a read of the store */
+    uint64_t deferred;     /* reads of the store not admitted (first sighting) */
     uint64_t evictions;
 } hot_stats;
 
@@ -91,6 +92,18 @@ void hot_del(uint16_t pdb, const char *key, size_t klen);
 /* Drop everything (after a failed commit, or FLUSHALL), or one db. */
 void hot_clear(void);
 void hot_clear_db(uint16_t pdb);
+
+/* Admission of keys read from the store (writes are always resident: the
+ * command just used the key). While the tier holds less than 90% of its
+ * limit, every read is admitted: nothing would be pushed out. Above that, a
+ * key is admitted on its second read within a window (a "doorkeeper" of
+ * 2^17 fingerprints, about 512 KB, not counted in the tier's bytes), so a
+ * single pass over many cold keys (a batch job, an export) cannot push the
+ * hot set out. hot_set_limit(0) admits everything (no maxmemory, or
+ * noeviction, which keeps everything resident). hot_admit() returns 1 to
+ * admit; a refusal is counted in hot_stats.deferred. */
+void hot_set_limit(uint64_t limit);
+int hot_admit(uint16_t pdb, const char *key, size_t klen);
 
 /* Evict by policy until the tier holds at most limit bytes or nothing more
  * can go (volatile policies only evict keys with an expiry). Returns the

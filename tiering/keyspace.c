@@ -359,7 +359,7 @@ static int read_meta(uint16_t pdb, const char *key, size_t klen, tier_obj *out) 
     int r = read_stored_meta(pdb, key, klen, &v, &vlen);
     if (r <= 0) return r < 0 ? TIER_ERR : TIER_OK;
     ks.cold_reads++;
-    hot_put(pdb, key, klen, v, vlen, 1);
+    if (hot_admit(pdb, key, klen)) hot_put(pdb, key, klen, v, vlen, 1);
     return parse_record(v, vlen, out);
 }
 
@@ -1026,6 +1026,7 @@ void tier_hot_stats(tier_hot_info *out) {
     out->hits = st.hits;
     out->misses = st.misses;
     out->promotions = st.promotions;
+    out->deferred = st.deferred;
     out->evictions = st.evictions;
     out->cold_reads = ks.cold_reads;
     out->bucket_bytes = hot_bucket_bytes();
@@ -1033,8 +1034,9 @@ void tier_hot_stats(tier_hot_info *out) {
 
 long tier_hot_evict(uint64_t limit, int policy, int samples) { return hot_evict(limit, policy, samples); }
 
-void tier_hot_config(int lfu_log_factor, int lfu_decay_minutes) {
+void tier_hot_config(int lfu_log_factor, int lfu_decay_minutes, uint64_t maxmemory, int policy) {
     hot_set_lfu_params(lfu_log_factor, lfu_decay_minutes);
+    hot_set_limit(policy == HOT_NO_EVICTION ? 0 : maxmemory);
 }
 
 void tier_hot_reset_stats(void) {

@@ -215,6 +215,7 @@ typedef struct tier_hot_info {
     uint64_t keys, bytes;       /* resident keys and the memory they use */
     uint64_t hits, misses;      /* lookups served from memory / not resident */
     uint64_t promotions;        /* keys made resident by a read */
+    uint64_t deferred;          /* reads not admitted yet (hot.h, hot_admit) */
     uint64_t evictions;         /* keys dropped from memory (never from disk) */
     uint64_t cold_reads;        /* lookups that read the store and found the key */
     uint64_t bucket_bytes;      /* the table's bucket arrays (part of bytes) */
@@ -224,7 +225,8 @@ void tier_hot_reset_stats(void);
 /* Drop resident keys by policy (MAXMEMORY_* numbers) until at most limit
  * bytes are resident. Returns how many were dropped. */
 long tier_hot_evict(uint64_t limit, int policy, int samples);
-void tier_hot_config(int lfu_log_factor, int lfu_decay_minutes);
+/* LFU tunables, and the limit and policy that admission follows (hot.h). */
+void tier_hot_config(int lfu_log_factor, int lfu_decay_minutes, uint64_t maxmemory, int policy);
 
 /* Engine figures for INFO. */
 int tier_engine_property(const char *name, uint64_t *out);

@@ -1023,6 +1023,45 @@ static void test_entry_bytes(void **state) {
     assert_int_equal(hot_bucket_bytes(), 16 * sizeof(hot_entry *));
 }
 
+/* ------------------------------------------------------------------------
+ * Admission
+ * ---------------------------------------------------------------------- */
+
+static uint64_t st_deferred(void) {
+    hot_stats st;
+    hot_stats_get(&st);
+    return st.deferred;
+}
+
+static void test_admission(void **state) {
+    /* no limit: every read is admitted */
+    hot_set_limit(0);
+    assert_int_equal(hot_admit(0, "x", 1), 1);
+    fill(1000, "s", 0, 0);
+    /* plenty of room (below 90% of the limit): admitted at once */
+    hot_set_limit(st_bytes() * 2);
+    assert_int_equal(hot_admit(0, "x", 1), 1);
+    assert_int_equal(st_deferred(), 0);
+    /* near the limit: the second read within the window is admitted */
+    hot_set_limit(st_bytes());
+    assert_int_equal(hot_admit(0, "x", 1), 0);
+    assert_int_equal(hot_admit(0, "y", 1), 0);
+    assert_int_equal(hot_admit(0, "x", 1), 1);
+    assert_int_equal(hot_admit(0, "y", 1), 1);
+    /* admitting forgets the key: a later read is a first sighting again */
+    assert_int_equal(hot_admit(0, "x", 1), 0);
+    /* the same key in another db is another key */
+    assert_int_equal(hot_admit(1, "y", 1), 0);
+    assert_int_equal(st_deferred(), 4);
+    /* a one-off pass over many keys admits none of them */
+    int admitted = 0;
+    char k[32];
+    for (int i = 0; i < 10000; i++) admitted += hot_admit(0, k, (size_t)snprintf(k, sizeof(k), "pass%d", i));
+    assert_int_equal(admitted, 0);
+    hot_set_limit(0);
+    assert_int_equal(hot_admit(0, "z", 1), 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_put_get_del_replace, setup, teardown),
@@ -1052,6 +1091,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_peek_is_not_an_access, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lfu_now_decays_without_storing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entry_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_admission, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
