@@ -247,6 +247,8 @@ static const command_doc docs_table[] = {
     {"bgsave", "[SCHEDULE]"},
     {"lastsave", ""},
     {"auth", "[username] password"},
+    {"hello", "[protover [AUTH username password] [SETNAME clientname]]", "arguments username_password",
+     "protover:integer"},
     {"command", ""},
     {"command|count", "", NULL, NULL, "2.8.13", "Returns a count of commands."},
     {"command|list", "[FILTERBY <MODULE module-name | ACLCAT category | PATTERN pattern>]", "filterby", NULL, "7.0.0",
@@ -274,6 +276,8 @@ static const command_doc docs_table[] = {
      "[ADDR ip:port] | [LADDR ip:port] | [SKIPME yes/no]> [<[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | "
      "REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME yes/no]> ...]>",
      "filter new-format normal_master_slave_pubsub", NULL, "2.4.0", "Terminates open connections."},
+    {"client|reply", "ON | OFF | SKIP", "on_off_skip", NULL, "3.2.0", "Instructs the server whether to reply to commands."},
+    {"client|no-evict", "ON | OFF", "enabled", NULL, "7.0.0", "Sets the client eviction mode of the connection."},
     {"client|help", "", NULL, NULL, "5.0.0", "Returns helpful text about the different subcommands."},
 };
 
@@ -917,7 +921,7 @@ static void reply_doc_arg(client *c, const doc_arg *a) {
     }
     if (flags) {
         reply_bulk_cstr(c, "flags");
-        reply_array_len(c, __builtin_popcount((unsigned)flags));
+        reply_set_len(c, __builtin_popcount((unsigned)flags)); /* a set in RESP3, as Redis's */
         if (flags & DOC_ARG_OPTIONAL) reply_status(c, "optional");
         if (flags & DOC_ARG_MULTIPLE) reply_status(c, "multiple");
         if (flags & DOC_ARG_MULTIPLE_TOKEN) reply_status(c, "multiple_token");

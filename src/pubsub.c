@@ -23,7 +23,11 @@
  * rehashes at once (amortised O(1)).
  *
  * Messages are appended to the subscribers' output buffers with the reply
- * helpers, so they leave after the end-of-turn commit like any reply. A
+ * helpers, so they leave after the end-of-turn commit like any reply. They
+ * and the (un)subscribe confirmations are pushes: RESP3 clients get them as
+ * ">" out-of-band replies and may run any command while subscribed; RESP2
+ * clients get arrays and are held to subscribed mode (only (P|S)(UN)SUBSCRIBE,
+ * PING and QUIT; pubsub_deny_command). A
  * subscriber that does not read would grow its buffer without bound, so
  * clients in subscribed mode get Redis's default client-output-buffer-limit
  * for the pubsub class: closed when their pending output reaches 32mb, or
@@ -286,14 +290,25 @@ static void maybe_leave_pubsub(client *c) {
  * Replies and delivery
  * ------------------------------------------------------------------------ */
 
+/* Confirmations and messages are pushes: out-of-band ">" in RESP3 (plain
+ * arrays in RESP2), and never silenced by CLIENT REPLY OFF/SKIP, as Redis
+ * 7.0 writes them with CLIENT_PUSHING set. */
+static void push_begin(client *c, long n) {
+    c->flags |= CLIENT_PUSHING;
+    reply_push_len(c, n);
+}
+
+static void push_end(client *c) { c->flags &= ~CLIENT_PUSHING; }
+
 static void reply_confirmation(client *c, const char *kind, const char *name, size_t len, long count) {
-    reply_array_len(c, 3);
+    push_begin(c, 3);
     reply_bulk_cstr(c, kind);
     if (name)
         reply_bulk(c, name, len);
     else
         reply_null(c);
     reply_longlong(c, count);
+    push_end(c);
 }
 
 /* Redis's checkClientOutputBufferLimits for the pubsub class, then
@@ -325,11 +340,12 @@ static void check_output_limit(client *c) {
 static void deliver(client *c, const char *kind, const ps_chan *pattern, const resp_arg *channel,
                     const resp_arg *msg) {
     if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY)) return;
-    reply_array_len(c, pattern ? 4 : 3);
+    push_begin(c, pattern ? 4 : 3);
     reply_bulk_cstr(c, kind);
     if (pattern) reply_bulk(c, pattern->entry->key, pattern->entry->len);
     reply_bulk(c, channel->ptr, channel->len);
     reply_bulk(c, msg->ptr, msg->len);
+    push_end(c);
     check_output_limit(c);
 }
 
