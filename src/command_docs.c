@@ -276,8 +276,8 @@ static const command_doc docs_table[] = {
      "[ADDR ip:port] | [LADDR ip:port] | [SKIPME yes/no]> [<[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | "
      "REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME yes/no]> ...]>",
      "filter new-format normal_master_slave_pubsub", NULL, "2.4.0", "Terminates open connections."},
-    {"client|reply", "ON | OFF | SKIP", "on_off_skip", NULL, "3.2.0", "Instructs the server whether to reply to commands."},
-    {"client|no-evict", "ON | OFF", "enabled", NULL, "7.0.0", "Sets the client eviction mode of the connection."},
+    {"client|reply", "<ON | OFF | SKIP>", "on_off_skip", NULL, "3.2.0", "Instructs the server whether to reply to commands."},
+    {"client|no-evict", "<ON | OFF>", "enabled", NULL, "7.0.0", "Sets the client eviction mode of the connection."},
     {"client|help", "", NULL, NULL, "5.0.0", "Returns helpful text about the different subcommands."},
 };
 
