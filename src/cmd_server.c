@@ -649,24 +649,38 @@ static client *client_by_id(uint64_t id) {
     return NULL;
 }
 
+/* Client types of CLIENT LIST/KILL TYPE, as Redis's getClientType sees
+ * them: a client with subscriptions is "pubsub" (in RESP3 too), every other
+ * one "normal"; there are no masters or replicas. */
+enum { CLIENT_TYPE_NORMAL, CLIENT_TYPE_PUBSUB, CLIENT_TYPE_REPLICATION, CLIENT_TYPE_ANY };
+
+/* argv[i] as a client type; replies Redis's error and returns -1 when it
+ * is none. */
+static int client_type_arg(client *c, int i) {
+    if (arg_is(c, i, "normal")) return CLIENT_TYPE_NORMAL;
+    if (arg_is(c, i, "pubsub")) return CLIENT_TYPE_PUBSUB;
+    if (arg_is(c, i, "master") || arg_is(c, i, "replica") || arg_is(c, i, "slave")) return CLIENT_TYPE_REPLICATION;
+    reply_errorf(c, "ERR Unknown client type '%s'", c->argv[i].ptr);
+    return -1;
+}
+
+static int client_is_type(const client *o, int type) {
+    if (type == CLIENT_TYPE_ANY) return 1;
+    if (type == CLIENT_TYPE_REPLICATION) return 0;
+    return (type == CLIENT_TYPE_PUBSUB) == ((o->flags & CLIENT_PUBSUB) != 0);
+}
+
 static void client_list(client *c) {
     text t = {0};
     char line[1024];
     int by_id = c->argc > 3 && arg_is(c, 2, "ID");
+    int type = CLIENT_TYPE_ANY;
     if (c->argc > 2 && !by_id) {
         if (!(c->argc == 4 && arg_is(c, 2, "TYPE"))) {
             reply_error(c, ERR_SYNTAX);
             return;
         }
-        if (!arg_is(c, 3, "normal") && !arg_is(c, 3, "master") && !arg_is(c, 3, "replica") &&
-            !arg_is(c, 3, "slave") && !arg_is(c, 3, "pubsub")) {
-            reply_errorf(c, "ERR Unknown client type '%s'", c->argv[3].ptr);
-            return;
-        }
-        if (!arg_is(c, 3, "normal")) { /* no replicas or subscribers yet */
-            reply_verbatim(c, "", 0);
-            return;
-        }
+        if ((type = client_type_arg(c, 3)) < 0) return;
     }
     if (by_id) {
         for (int i = 3; i < c->argc; i++) {
@@ -686,6 +700,7 @@ static void client_list(client *c) {
         client *last = server.clients;
         while (last && last->next) last = last->next;
         for (client *o = last; o; o = o->prev) {
+            if (!client_is_type(o, type)) continue;
             client_info_string(o, line, sizeof(line));
             text_add(&t, "%s\n", line);
         }
@@ -698,7 +713,7 @@ static void client_list(client *c) {
 static void client_kill(client *c) {
     const char *addr = NULL, *laddr = NULL;
     long long id = 0;
-    int skipme = 1, old_form = c->argc == 3;
+    int skipme = 1, old_form = c->argc == 3, type = CLIENT_TYPE_ANY;
     if (old_form) {
         addr = c->argv[2].ptr;
         skipme = 0;
@@ -718,11 +733,7 @@ static void client_kill(client *c) {
             } else if (arg_is(c, i, "LADDR")) {
                 laddr = c->argv[i + 1].ptr;
             } else if (arg_is(c, i, "TYPE")) {
-                if (!arg_is(c, i + 1, "normal") && !arg_is(c, i + 1, "master") && !arg_is(c, i + 1, "replica") &&
-                    !arg_is(c, i + 1, "slave") && !arg_is(c, i + 1, "pubsub")) {
-                    reply_errorf(c, "ERR Unknown client type '%s'", c->argv[i + 1].ptr);
-                    return;
-                }
+                if ((type = client_type_arg(c, i + 1)) < 0) return;
             } else if (arg_is(c, i, "USER")) {
                 if (!arg_is(c, i + 1, "default")) {
                     reply_errorf(c, "ERR No such user '%s'", c->argv[i + 1].ptr);
@@ -746,6 +757,7 @@ static void client_kill(client *c) {
         if (addr && strcmp(o->addr, addr) != 0) continue;
         if (laddr && strcmp(o->laddr, laddr) != 0) continue;
         if (id && o->id != (uint64_t)id) continue;
+        if (!client_is_type(o, type)) continue;
         if (o == c && skipme) continue;
         killed++;
         if (o == c)

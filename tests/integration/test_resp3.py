@@ -343,3 +343,32 @@ def test_redis_cli_resp3_matches_redis(strata, oracle_clean):
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=20)
         outs.append(p.stdout)
     assert outs[0] == outs[1]
+
+
+def _types_session(srv):
+    out = []
+    with srv.client() as sub, srv.client() as plain, srv.client() as c:
+        sub.call("HELLO", "3")
+        sub.send_command("SUBSCRIBE", "x")
+        sub.read_raw()
+        sub.call("CLIENT", "SETNAME", "sub")
+        plain.call("CLIENT", "SETNAME", "plain")
+        c.call("CLIENT", "SETNAME", "me")
+        for t in ("pubsub", "normal", "master", "replica", "slave", "PUBSUB"):
+            rep = c.call_reply("CLIENT", "LIST", "TYPE", t)
+            out.append((t, sorted(re.findall(rb" name=(\S*) ", rep.value))))
+        out.append(c.call("CLIENT", "KILL", "TYPE", "master"))
+        out.append(c.call("CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes"))
+        data, closed = sub.read_until_closed(timeout=5)
+        out.append(closed)
+        out.append(c.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"))
+        out.append(c.call("CLIENT", "KILL", "TYPE", "bogus"))
+    return out
+
+
+def test_client_types_match_redis(strata, oracle_clean):
+    """A subscribed client (here a RESP3 one, which can ask) is of type
+    pubsub for CLIENT LIST and CLIENT KILL, everyone else normal."""
+    got, want = _types_session(strata), _types_session(oracle_clean)
+    assert got == want
+    assert got[0] == ("pubsub", [b"sub"]) and got[1] == ("normal", [b"me", b"plain"])
