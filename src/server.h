@@ -62,7 +62,7 @@ typedef struct client {
     int nmarks, capmarks;
     /* state */
     int db;
-    int resp;
+    int resp;          /* protocol version: 2, or 3 after HELLO 3 (reply.c writes accordingly) */
     int authenticated; /* passed AUTH, or no password was required at connect */
     char *name; /* CLIENT SETNAME, malloc'd or NULL */
     char addr[64], laddr[64];
