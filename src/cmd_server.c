@@ -146,7 +146,13 @@ void helloCommand(client *c) {
             if (!set_client_name(c, &c->argv[j + 1])) return;
             j++;
         } else {
-            reply_errorf(c, "ERR Syntax error in HELLO option '%.128s'", c->argv[j].ptr);
+            /* Redis quotes the whole option, however long. */
+            const char *fmt = "ERR Syntax error in HELLO option '%s'";
+            size_t cap = strlen(fmt) + c->argv[j].len + 1;
+            char *msg = malloc(cap);
+            snprintf(msg, cap, fmt, c->argv[j].ptr);
+            reply_error(c, msg);
+            free(msg);
             return;
         }
     }
