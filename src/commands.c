@@ -255,19 +255,22 @@ static int enforce_maxmemory(client *c, const command *cmd) {
     return 1;
 }
 
-/* The name CLIENT LIST shows for the command: a container's known
- * subcommand as "client|info", as Redis 7 names it. */
+/* The name CLIENT LIST shows as cmd=, as Redis 7's lookupCommand finds
+ * it: a container's subcommand as "client|info", NULL for an unknown
+ * subcommand (Redis prints "NULL" then, as after an unknown command). */
 static const char *full_command_name(client *c, command *cmd) {
     if (!cmd->subcommands) cmd->subcommands = command_doc_subcommand_count(cmd->name) > 0 ? 2 : 1;
-    if (cmd->subcommands == 1 || c->argc < 2 || c->argv[1].len > 64) return cmd->name;
+    if (cmd->subcommands == 1 || c->argc < 2) return cmd->name;
+    if (c->argv[1].len > 64) return NULL;
     char full[128];
     snprintf(full, sizeof(full), "%s|%s", cmd->name, c->argv[1].ptr);
     const command_doc *d = command_doc_lookup(full);
-    return d ? d->name : cmd->name;
+    return d ? d->name : NULL;
 }
 
 void command_process(client *c) {
     const command *cmd = command_lookup(c->argv[0].ptr, c->argv[0].len);
+    c->lastcmd_name = cmd ? full_command_name(c, (command *)cmd) : NULL;
     if (!cmd) {
         reply_unknown_command(c);
         return;
@@ -297,7 +300,6 @@ void command_process(client *c) {
     int before = tier_pending();
     long long start = util_ustime();
     c->lastcmd = cmd;
-    c->lastcmd_name = full_command_name(c, (command *)cmd);
     proc(c);
     command *mcmd = (command *)cmd;
     mcmd->calls++;
