@@ -65,7 +65,7 @@ typedef struct client {
     int resp;          /* protocol version: 2, or 3 after HELLO 3 (reply.c writes accordingly) */
     int authenticated; /* passed AUTH, or no password was required at connect */
     char *name; /* CLIENT SETNAME, malloc'd or NULL */
-    char addr[64], laddr[64];
+    char addr[46 + 32], laddr[46 + 32]; /* Redis's NET_ADDR_STR_LEN: a long unix socket path is cut where Redis cuts it */
     long long ctime_ms, last_ms;
     const struct command *lastcmd;
     const char *lastcmd_name; /* CLIENT LIST's cmd=: "get", "client|info" (static strings) */

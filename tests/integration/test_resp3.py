@@ -376,3 +376,41 @@ def test_client_types_match_redis(strata, oracle_clean):
     got, want = _types_session(strata), _types_session(oracle_clean)
     assert got == want
     assert got[0] == ("pubsub", [b"sub"]) and got[1] == ("normal", [b"me", b"plain"])
+
+
+def _unix_client_info(path):
+    import socket as _socket
+    s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(str(path))
+    try:
+        s.sendall(encode_command("HELLO", "3") + encode_command("CLIENT", "NO-EVICT", "on") +
+                  encode_command("CLIENT", "INFO"))
+        buf = b""
+        reps = []
+        while len(reps) < 3:
+            buf += s.recv(65536)
+            try:
+                while len(reps) < 3:
+                    rep, end = parse_reply(buf)
+                    reps.append(rep)
+                    buf = buf[end:]
+            except Incomplete:
+                pass
+        return dict(kv.split("=", 1) for kv in reps[2].py().decode().strip().split(" "))
+    finally:
+        s.close()
+
+
+def test_client_info_unix_socket_flags(strata_factory, redis_factory, tmp_path):
+    """A unix-socket client shows flag U (before e), as in Redis."""
+    got = []
+    for i, factory in enumerate((strata_factory, redis_factory)):
+        path = tmp_path / ("s%d.sock" % i)
+        factory(["--unixsocket", str(path)])
+        got.append(_unix_client_info(path))
+    for info in got:
+        assert info["flags"] == "Ue" and info["resp"] == "3"
+    # the same path length on both: a long path is cut at the same place
+    assert [len(i["addr"]) for i in got] == [len(got[1]["addr"])] * 2
+    assert [len(i["laddr"]) for i in got] == [len(got[1]["laddr"])] * 2
