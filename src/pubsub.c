@@ -399,18 +399,24 @@ static int allowed_in_pubsub(const command *cmd) {
 int pubsub_deny_command(client *c, const command *cmd) {
     if (!(c->flags & CLIENT_PUBSUB) || c->resp != 2 || allowed_in_pubsub(cmd)) return 0;
     /* Redis names a container's subcommand ("config|get"), and rejects an
-     * unknown subcommand before this check. */
+     * unknown subcommand (and a wrong subcommand arity) before this check. */
     char full[256];
     snprintf(full, sizeof(full), "%s", cmd->name);
     if (command_doc_subcommand_count(cmd->name) > 0 && c->argc >= 2) {
         snprintf(full, sizeof(full), "%s|%.128s", cmd->name, c->argv[1].ptr);
-        if (!command_doc_lookup(full)) {
+        const command_doc *sub = command_doc_lookup(full);
+        if (!sub) {
             char upper[64];
             size_t i = 0;
             for (; cmd->name[i] && i < sizeof(upper) - 1; i++)
                 upper[i] = (char)(cmd->name[i] >= 'a' && cmd->name[i] <= 'z' ? cmd->name[i] - 32 : cmd->name[i]);
             upper[i] = 0;
             reply_errorf(c, "ERR unknown subcommand '%.128s'. Try %s HELP.", c->argv[1].ptr, upper);
+            return 1;
+        }
+        /* and a subcommand's arity, also before this check */
+        if ((sub->arity > 0 && c->argc != sub->arity) || (sub->arity < 0 && c->argc < -sub->arity)) {
+            reply_errorf(c, "ERR wrong number of arguments for '%s' command", sub->name);
             return 1;
         }
         for (char *q = full; *q; q++)

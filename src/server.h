@@ -227,6 +227,7 @@ typedef struct command_doc {
     const char *groups;  /* names of the oneof/block arguments, pre-order ("-": default) */
     const char *notes;   /* "name:type" and "TOKEN=name" adjustments */
     const char *since, *summary; /* subcommand rows only */
+    int arity; /* subcommand rows only: Redis's arity, counting both names ("client|id": 2) */
 } command_doc;
 /* Parse a docs syntax string; 0 on success (*out NULL when no arguments),
  * -1 with a message in err. Free with doc_args_free. */
