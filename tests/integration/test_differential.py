@@ -88,6 +88,8 @@ def test_script_directives(tmp_path):
     ls = Script(p).lines
     assert ls[0].read and ls[0].args == [] and ls[1].read and ls[1].conn == "c2"
     assert ls[2].send_only and ls[2].args == [b"CLIENT", b"REPLY", b"OFF"]
+    p.write_text("#!resp2-only\nPING\n")
+    assert Script(p).resp2_only and not Script(p).requires
     p.write_text("!read PING\n")
     with pytest.raises(ScriptError):
         Script(p)
