@@ -1,5 +1,9 @@
 /* cmd_server.c - connection and server commands: PING, ECHO, QUIT, TIME,
- * LASTSAVE, INFO, SHUTDOWN, COMMAND, CONFIG and CLIENT.
+ * LASTSAVE, INFO, SHUTDOWN, COMMAND, CONFIG, CLIENT, AUTH and HELLO.
+ *
+ * AUTH and HELLO ... AUTH share one password check, auth_check_password(),
+ * the single place that knows who may log in (the ACL work replaces its
+ * body, not its callers).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,31 +47,137 @@ void timeCommand(client *c) {
     reply_bulk_longlong(c, us % 1000000);
 }
 
-/* AUTH [username] password. Until ACLs exist the only user is "default",
- * whose password is requirepass (none: any password is accepted for it). */
+/* ---------------------------------------------------------------------------
+ * AUTH and HELLO
+ * ------------------------------------------------------------------------ */
+
+/* Until ACLs exist the only user is "default", whose password is
+ * requirepass; with no requirepass the default user is "nopass" and any
+ * password is accepted for it. user == NULL means the default user (AUTH
+ * with one argument). On success the client is authenticated and 1 is
+ * returned; on failure 0 (the attempt is logged; the caller replies, and a
+ * client that was authenticated stays so, as in Redis). */
+int auth_check_password(client *c, const char *user, size_t ulen, const char *pass, size_t plen) {
+    const char *want = server_config.requirepass;
+    int nopass = !want || !want[0];
+    int user_ok = !user || (ulen == 7 && memcmp(user, "default", 7) == 0);
+    int pass_ok = nopass || (plen == strlen(want) && memcmp(pass, want, plen) == 0);
+    if (!user_ok || !pass_ok) {
+        server_log(LOG_VERBOSE, "Failed AUTH attempt from client id=%llu addr=%s", (unsigned long long)c->id,
+                   c->addr);
+        return 0;
+    }
+    c->authenticated = 1;
+    return 1;
+}
+
+static const char *ERR_WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
+
+/* AUTH [username] password. */
 void authCommand(client *c) {
     if (c->argc > 3) {
         reply_error(c, ERR_SYNTAX);
         return;
     }
     const char *pass = server_config.requirepass;
-    int nopass = !pass || !pass[0];
-    if (c->argc == 2 && nopass) {
+    if (c->argc == 2 && (!pass || !pass[0])) {
         reply_error(c, "ERR AUTH <password> called without any password configured for the default user. "
                        "Are you sure your configuration is correct?");
         return;
     }
+    const resp_arg *user = c->argc == 3 ? &c->argv[1] : NULL;
     const resp_arg *given = &c->argv[c->argc - 1];
-    int user_ok = c->argc == 2 || arg_is(c, 1, "default");
-    int pass_ok = nopass || (given->len == strlen(pass) && memcmp(given->ptr, pass, given->len) == 0);
-    if (!user_ok || !pass_ok) {
-        server_log(LOG_VERBOSE, "Failed AUTH attempt from client id=%llu addr=%s", (unsigned long long)c->id,
-                   c->addr);
-        reply_error(c, "WRONGPASS invalid username-password pair or user is disabled.");
+    if (!auth_check_password(c, user ? user->ptr : NULL, user ? user->len : 0, given->ptr, given->len)) {
+        reply_error(c, ERR_WRONGPASS);
         return;
     }
-    c->authenticated = 1;
     reply_ok(c);
+}
+
+static int valid_client_name(const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '!' || s[i] > '~') return 0;
+    return 1;
+}
+
+/* CLIENT SETNAME and HELLO ... SETNAME: an empty name clears it. Returns 0
+ * (with the error sent) for a name Redis refuses. */
+static int set_client_name(client *c, const resp_arg *name) {
+    if (!valid_client_name(name->ptr, name->len)) {
+        reply_error(c, "ERR Client names cannot contain spaces, newlines or special characters.");
+        return 0;
+    }
+    free(c->name);
+    c->name = name->len ? strdup(name->ptr) : NULL;
+    return 1;
+}
+
+/* HELLO [protover [AUTH username password] [SETNAME clientname]].
+ *
+ * As Redis 7.0 does, the options take effect one by one from the left: a
+ * SETNAME before a bad option (or before a failed AUTH) has set the name
+ * already, and an AUTH that worked stays done when a later option is bad.
+ * The protocol switches only once everything passed, so the reply (a map of
+ * who we are) comes in the protocol asked for. */
+void helloCommand(client *c) {
+    long long ver = 0;
+    int j = 1;
+    if (c->argc >= 2) {
+        if (!util_str2ll(c->argv[1].ptr, c->argv[1].len, &ver)) {
+            reply_error(c, "ERR Protocol version is not an integer or out of range");
+            return;
+        }
+        if (ver < 2 || ver > 3) {
+            reply_error(c, "NOPROTO unsupported protocol version");
+            return;
+        }
+        j = 2;
+    }
+    for (; j < c->argc; j++) {
+        int more = c->argc - 1 - j;
+        if (arg_is(c, j, "AUTH") && more >= 2) {
+            const resp_arg *u = &c->argv[j + 1], *p = &c->argv[j + 2];
+            if (!auth_check_password(c, u->ptr, u->len, p->ptr, p->len)) {
+                reply_error(c, ERR_WRONGPASS);
+                return;
+            }
+            j += 2;
+        } else if (arg_is(c, j, "SETNAME") && more >= 1) {
+            if (!set_client_name(c, &c->argv[j + 1])) return;
+            j++;
+        } else {
+            /* Redis quotes the whole option, however long. */
+            const char *fmt = "ERR Syntax error in HELLO option '%s'";
+            size_t cap = strlen(fmt) + c->argv[j].len + 1;
+            char *msg = malloc(cap);
+            snprintf(msg, cap, fmt, c->argv[j].ptr);
+            reply_error(c, msg);
+            free(msg);
+            return;
+        }
+    }
+    if (!c->authenticated) {
+        reply_error(c, "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+                       "HELLO AUTH <user> <pass> option can be used to authenticate the client and select "
+                       "the RESP protocol version at the same time");
+        return;
+    }
+    if (ver) c->resp = (int)ver;
+    reply_map_len(c, 7);
+    reply_bulk_cstr(c, "server");
+    reply_bulk_cstr(c, "redis");
+    reply_bulk_cstr(c, "version");
+    reply_bulk_cstr(c, STRATA_VERSION);
+    reply_bulk_cstr(c, "proto");
+    reply_longlong(c, c->resp);
+    reply_bulk_cstr(c, "id");
+    reply_longlong(c, (long long)c->id);
+    reply_bulk_cstr(c, "mode");
+    reply_bulk_cstr(c, "standalone");
+    reply_bulk_cstr(c, "role");
+    reply_bulk_cstr(c, "master");
+    reply_bulk_cstr(c, "modules");
+    reply_array_len(c, 0);
 }
 
 /* Reply with a help array of status lines, as Redis's addReplyHelp does. */
@@ -321,7 +431,7 @@ static void reply_command_flags(client *c, int flags) {
     };
     int n = 0;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) n += (flags & names[i].flag) != 0;
-    reply_array_len(c, n);
+    reply_set_len(c, n);
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (flags & names[i].flag) reply_status(c, names[i].name);
 }
@@ -336,7 +446,7 @@ static void reply_acl_categories(client *c, const char *acl) {
         n++;
         while (*p && *p != ' ') p++;
     }
-    reply_array_len(c, n);
+    reply_set_len(c, n);
     char *save = NULL;
     for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
         char cat[64];
@@ -358,9 +468,11 @@ static void reply_command_info(client *c, const command *cmd) {
     reply_longlong(c, cmd->lastkey);
     reply_longlong(c, cmd->keystep);
     reply_acl_categories(c, cmd->acl);
-    reply_array_len(c, 0); /* tips */
-    reply_array_len(c, 0); /* key specs */
-    reply_array_len(c, 0); /* subcommands */
+    /* Flags, categories, tips and key specs are sets in RESP3; so is an
+     * empty subcommand list (Redis 7.0 answers a set when there are none). */
+    reply_set_len(c, 0); /* tips */
+    reply_set_len(c, 0); /* key specs */
+    reply_set_len(c, 0); /* subcommands */
 }
 
 /* summary, since, group, and (from command_docs.c) "arguments" when the
@@ -526,36 +638,44 @@ void configCommand(client *c) {
  * CLIENT
  * ------------------------------------------------------------------------ */
 
-static int valid_client_name(const char *s, size_t len) {
-    for (size_t i = 0; i < len; i++)
-        if (s[i] < '!' || s[i] > '~') return 0;
-    return 1;
-}
-
 static client *client_by_id(uint64_t id) {
     for (client *o = server.clients; o; o = o->next)
         if (o->id == id) return o;
     return NULL;
 }
 
+/* Client types of CLIENT LIST/KILL TYPE, as Redis's getClientType sees
+ * them: a client with subscriptions is "pubsub" (in RESP3 too), every other
+ * one "normal"; there are no masters or replicas. */
+enum { CLIENT_TYPE_NORMAL, CLIENT_TYPE_PUBSUB, CLIENT_TYPE_REPLICATION, CLIENT_TYPE_ANY };
+
+/* argv[i] as a client type; replies Redis's error and returns -1 when it
+ * is none. */
+static int client_type_arg(client *c, int i) {
+    if (arg_is(c, i, "normal")) return CLIENT_TYPE_NORMAL;
+    if (arg_is(c, i, "pubsub")) return CLIENT_TYPE_PUBSUB;
+    if (arg_is(c, i, "master") || arg_is(c, i, "replica") || arg_is(c, i, "slave")) return CLIENT_TYPE_REPLICATION;
+    reply_errorf(c, "ERR Unknown client type '%s'", c->argv[i].ptr);
+    return -1;
+}
+
+static int client_is_type(const client *o, int type) {
+    if (type == CLIENT_TYPE_ANY) return 1;
+    if (type == CLIENT_TYPE_REPLICATION) return 0;
+    return (type == CLIENT_TYPE_PUBSUB) == ((o->flags & CLIENT_PUBSUB) != 0);
+}
+
 static void client_list(client *c) {
     text t = {0};
     char line[1024];
     int by_id = c->argc > 3 && arg_is(c, 2, "ID");
+    int type = CLIENT_TYPE_ANY;
     if (c->argc > 2 && !by_id) {
         if (!(c->argc == 4 && arg_is(c, 2, "TYPE"))) {
             reply_error(c, ERR_SYNTAX);
             return;
         }
-        if (!arg_is(c, 3, "normal") && !arg_is(c, 3, "master") && !arg_is(c, 3, "replica") &&
-            !arg_is(c, 3, "slave") && !arg_is(c, 3, "pubsub")) {
-            reply_errorf(c, "ERR Unknown client type '%s'", c->argv[3].ptr);
-            return;
-        }
-        if (!arg_is(c, 3, "normal")) { /* no replicas or subscribers yet */
-            reply_verbatim(c, "", 0);
-            return;
-        }
+        if ((type = client_type_arg(c, 3)) < 0) return;
     }
     if (by_id) {
         for (int i = 3; i < c->argc; i++) {
@@ -575,6 +695,7 @@ static void client_list(client *c) {
         client *last = server.clients;
         while (last && last->next) last = last->next;
         for (client *o = last; o; o = o->prev) {
+            if (!client_is_type(o, type)) continue;
             client_info_string(o, line, sizeof(line));
             text_add(&t, "%s\n", line);
         }
@@ -587,7 +708,7 @@ static void client_list(client *c) {
 static void client_kill(client *c) {
     const char *addr = NULL, *laddr = NULL;
     long long id = 0;
-    int skipme = 1, old_form = c->argc == 3;
+    int skipme = 1, old_form = c->argc == 3, type = CLIENT_TYPE_ANY;
     if (old_form) {
         addr = c->argv[2].ptr;
         skipme = 0;
@@ -607,11 +728,7 @@ static void client_kill(client *c) {
             } else if (arg_is(c, i, "LADDR")) {
                 laddr = c->argv[i + 1].ptr;
             } else if (arg_is(c, i, "TYPE")) {
-                if (!arg_is(c, i + 1, "normal") && !arg_is(c, i + 1, "master") && !arg_is(c, i + 1, "replica") &&
-                    !arg_is(c, i + 1, "slave") && !arg_is(c, i + 1, "pubsub")) {
-                    reply_errorf(c, "ERR Unknown client type '%s'", c->argv[i + 1].ptr);
-                    return;
-                }
+                if ((type = client_type_arg(c, i + 1)) < 0) return;
             } else if (arg_is(c, i, "USER")) {
                 if (!arg_is(c, i + 1, "default")) {
                     reply_errorf(c, "ERR No such user '%s'", c->argv[i + 1].ptr);
@@ -635,6 +752,7 @@ static void client_kill(client *c) {
         if (addr && strcmp(o->addr, addr) != 0) continue;
         if (laddr && strcmp(o->laddr, laddr) != 0) continue;
         if (id && o->id != (uint64_t)id) continue;
+        if (!client_is_type(o, type)) continue;
         if (o == c && skipme) continue;
         killed++;
         if (o == c)
@@ -653,6 +771,24 @@ static void client_kill(client *c) {
     reply_longlong(c, killed);
 }
 
+/* CLIENT REPLY ON|OFF|SKIP. OFF and SKIP answer nothing (they silence
+ * themselves); SKIP silences the next command too: networking.c turns
+ * CLIENT_REPLY_SKIP_NEXT into CLIENT_REPLY_SKIP once this command is done,
+ * and clears that after the next one. Pub/sub messages and confirmations
+ * still go out (pubsub.c pushes them), as in Redis 7.0. */
+static void client_reply(client *c) {
+    if (arg_is(c, 2, "ON")) {
+        c->flags &= ~(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP);
+        reply_ok(c);
+    } else if (arg_is(c, 2, "OFF")) {
+        c->flags |= CLIENT_REPLY_OFF;
+    } else if (arg_is(c, 2, "SKIP")) {
+        if (!(c->flags & CLIENT_REPLY_OFF)) c->flags |= CLIENT_REPLY_SKIP_NEXT;
+    } else {
+        reply_error(c, ERR_SYNTAX);
+    }
+}
+
 void clientCommand(client *c) {
     char line[1024];
     if (arg_is(c, 1, "ID")) {
@@ -660,13 +796,7 @@ void clientCommand(client *c) {
         reply_longlong(c, (long long)c->id);
     } else if (arg_is(c, 1, "SETNAME")) {
         if (c->argc != 3) return reply_sub_arity(c, "client", "setname");
-        if (!valid_client_name(c->argv[2].ptr, c->argv[2].len)) {
-            reply_error(c, "ERR Client names cannot contain spaces, newlines or special characters.");
-            return;
-        }
-        free(c->name);
-        c->name = c->argv[2].len ? strdup(c->argv[2].ptr) : NULL;
-        reply_ok(c);
+        if (set_client_name(c, &c->argv[2])) reply_ok(c);
     } else if (arg_is(c, 1, "GETNAME")) {
         if (c->argc != 2) return reply_sub_arity(c, "client", "getname");
         reply_bulk_cstr(c, c->name);
@@ -680,6 +810,24 @@ void clientCommand(client *c) {
     } else if (arg_is(c, 1, "KILL")) {
         if (c->argc < 3) return reply_sub_arity(c, "client", "kill");
         client_kill(c);
+    } else if (arg_is(c, 1, "REPLY")) {
+        if (c->argc != 3) return reply_sub_arity(c, "client", "reply");
+        client_reply(c);
+    } else if (arg_is(c, 1, "NO-EVICT")) {
+        if (c->argc != 3) return reply_sub_arity(c, "client", "no-evict");
+        /* Redis exempts such a client from maxmemory-clients eviction.
+         * strata's hot tier evicts keys, never clients, so no client is
+         * ever evicted and the flag only shows (as 'e' in CLIENT LIST);
+         * it is kept so clients that set it work unchanged. */
+        if (arg_is(c, 2, "ON")) {
+            c->flags |= CLIENT_NO_EVICT;
+            reply_ok(c);
+        } else if (arg_is(c, 2, "OFF")) {
+            c->flags &= ~CLIENT_NO_EVICT;
+            reply_ok(c);
+        } else {
+            reply_error(c, ERR_SYNTAX);
+        }
     } else if (arg_is(c, 1, "HELP") && c->argc == 2) {
         static const char *help[] = {
             "GETNAME", "    Return the name of the current connection.", "ID",
@@ -698,7 +846,9 @@ void clientCommand(client *c) {
             "LIST [options ...]", "    Return information about client connections. Options:",
             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
             "    * ID <client-id> [<client-id> ...]", "      Return clients of specified IDs only.",
+            "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
             "SETNAME <name>", "    Assign the name <name> to the current connection.",
+            "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
         };
         reply_help(c, "CLIENT", help, (int)(sizeof(help) / sizeof(help[0])));
     } else {

@@ -188,6 +188,7 @@ static command table[] = {
     {"config", configCommand, -2, A | NS | L | S, 0, 0, 0, "server", "2.0.0", "A container for server configuration commands.", "admin slow dangerous"},
     {"client", clientCommand, -2, NS | L | S, 0, 0, 0, "connection", "2.4.0", "A container for client connection commands.", "slow connection"},
     {"auth", authCommand, -2, NS | L | S | F | CMD_NOAUTH, 0, 0, 0, "connection", "1.0.0", "Authenticates the connection.", "fast connection"},
+    {"hello", helloCommand, -1, NS | L | S | F | CMD_NOAUTH, 0, 0, 0, "connection", "6.0.0", "Handshakes with the Redis server.", "fast connection"},
     {"save", saveCommand, 1, A | NS, 0, 0, 0, "server", "1.0.0", "Synchronously saves the database(s) to disk.", "admin slow dangerous"},
     {"bgsave", bgsaveCommand, -1, A | NS, 0, 0, 0, "server", "1.0.0", "Asynchronously saves the database(s) to disk.", "admin slow dangerous"},
     {"lastsave", lastsaveCommand, 1, F | L | S, 0, 0, 0, "server", "1.0.0", "Returns the Unix timestamp of the last successful save to disk.", "fast admin dangerous"},
@@ -254,8 +255,22 @@ static int enforce_maxmemory(client *c, const command *cmd) {
     return 1;
 }
 
+/* The name CLIENT LIST shows as cmd=, as Redis 7's lookupCommand finds
+ * it: a container's subcommand as "client|info", NULL for an unknown
+ * subcommand (Redis prints "NULL" then, as after an unknown command). */
+static const char *full_command_name(client *c, command *cmd) {
+    if (!cmd->subcommands) cmd->subcommands = command_doc_subcommand_count(cmd->name) > 0 ? 2 : 1;
+    if (cmd->subcommands == 1 || c->argc < 2) return cmd->name;
+    if (c->argv[1].len > 64) return NULL;
+    char full[128];
+    snprintf(full, sizeof(full), "%s|%s", cmd->name, c->argv[1].ptr);
+    const command_doc *d = command_doc_lookup(full);
+    return d ? d->name : NULL;
+}
+
 void command_process(client *c) {
     const command *cmd = command_lookup(c->argv[0].ptr, c->argv[0].len);
+    c->lastcmd_name = cmd ? full_command_name(c, (command *)cmd) : NULL;
     if (!cmd) {
         reply_unknown_command(c);
         return;

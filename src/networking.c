@@ -162,6 +162,10 @@ static void process_input(client *c) {
             c->argc = 0;
             c->argv = NULL;
         }
+        /* CLIENT REPLY SKIP silences the request after it (even an empty
+         * one, as Redis's resetClient counts those). */
+        c->flags &= ~CLIENT_REPLY_SKIP;
+        if (c->flags & CLIENT_REPLY_SKIP_NEXT) c->flags = (c->flags & ~CLIENT_REPLY_SKIP_NEXT) | CLIENT_REPLY_SKIP;
         resp_parser_reset(&c->parser);
     }
     /* Drop consumed bytes; keep a partial request at the front. */
@@ -470,19 +474,34 @@ void net_close_listeners(void) {
     }
 }
 
+/* CLIENT LIST's flags, in Redis 7.0's order, for the states strata has
+ * ("N" when none). */
+static void client_flags_string(const client *c, char *out) {
+    char *p = out;
+    if (c->flags & CLIENT_PUBSUB) *p++ = 'P';
+    if (c->flags & CLIENT_CLOSE_AFTER_REPLY) *p++ = 'c';
+    if (c->flags & CLIENT_CLOSE_ASAP) *p++ = 'A';
+    if (c->flags & CLIENT_UNIX_SOCKET) *p++ = 'U';
+    if (c->flags & CLIENT_NO_EVICT) *p++ = 'e';
+    if (p == out) *p++ = 'N';
+    *p = 0;
+}
+
 /* One CLIENT LIST line, as Redis 7 prints it (fields we do not track are
  * printed with the neutral values Redis uses for an idle client). */
 void client_info_string(client *c, char *buf, size_t cap) {
     long long now = util_mstime();
-    const char *cmd = c->lastcmd ? c->lastcmd->name : "NULL";
+    const char *cmd = c->lastcmd_name ? c->lastcmd_name : "NULL";
     long sub, psub, ssub;
+    char flags[16];
     pubsub_client_counts(c, &sub, &psub, &ssub);
+    client_flags_string(c, flags);
     snprintf(buf, cap,
              "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%ld psub=%ld "
              "ssub=%ld multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=0 "
              "oll=0 omem=0 tot-mem=%zu events=r cmd=%s user=default redir=-1 resp=%d",
              (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
-             (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, (c->flags & CLIENT_PUBSUB) ? "P" : "N",
+             (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, flags,
              c->db, sub, psub, ssub, c->qlen - c->qpos,
              c->qcap - c->qlen, c->qcap, c->qcap + c->ocap + sizeof(*c), cmd, c->resp);
 }

@@ -23,7 +23,11 @@
  * rehashes at once (amortised O(1)).
  *
  * Messages are appended to the subscribers' output buffers with the reply
- * helpers, so they leave after the end-of-turn commit like any reply. A
+ * helpers, so they leave after the end-of-turn commit like any reply. They
+ * and the (un)subscribe confirmations are pushes: RESP3 clients get them as
+ * ">" out-of-band replies and may run any command while subscribed; RESP2
+ * clients get arrays and are held to subscribed mode (only (P|S)(UN)SUBSCRIBE,
+ * PING and QUIT; pubsub_deny_command). A
  * subscriber that does not read would grow its buffer without bound, so
  * clients in subscribed mode get Redis's default client-output-buffer-limit
  * for the pubsub class: closed when their pending output reaches 32mb, or
@@ -286,14 +290,25 @@ static void maybe_leave_pubsub(client *c) {
  * Replies and delivery
  * ------------------------------------------------------------------------ */
 
+/* Confirmations and messages are pushes: out-of-band ">" in RESP3 (plain
+ * arrays in RESP2), and never silenced by CLIENT REPLY OFF/SKIP, as Redis
+ * 7.0 writes them with CLIENT_PUSHING set. */
+static void push_begin(client *c, long n) {
+    c->flags |= CLIENT_PUSHING;
+    reply_push_len(c, n);
+}
+
+static void push_end(client *c) { c->flags &= ~CLIENT_PUSHING; }
+
 static void reply_confirmation(client *c, const char *kind, const char *name, size_t len, long count) {
-    reply_array_len(c, 3);
+    push_begin(c, 3);
     reply_bulk_cstr(c, kind);
     if (name)
         reply_bulk(c, name, len);
     else
         reply_null(c);
     reply_longlong(c, count);
+    push_end(c);
 }
 
 /* Redis's checkClientOutputBufferLimits for the pubsub class, then
@@ -325,11 +340,12 @@ static void check_output_limit(client *c) {
 static void deliver(client *c, const char *kind, const ps_chan *pattern, const resp_arg *channel,
                     const resp_arg *msg) {
     if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY)) return;
-    reply_array_len(c, pattern ? 4 : 3);
+    push_begin(c, pattern ? 4 : 3);
     reply_bulk_cstr(c, kind);
     if (pattern) reply_bulk(c, pattern->entry->key, pattern->entry->len);
     reply_bulk(c, channel->ptr, channel->len);
     reply_bulk(c, msg->ptr, msg->len);
+    push_end(c);
     check_output_limit(c);
 }
 
@@ -383,18 +399,24 @@ static int allowed_in_pubsub(const command *cmd) {
 int pubsub_deny_command(client *c, const command *cmd) {
     if (!(c->flags & CLIENT_PUBSUB) || c->resp != 2 || allowed_in_pubsub(cmd)) return 0;
     /* Redis names a container's subcommand ("config|get"), and rejects an
-     * unknown subcommand before this check. */
+     * unknown subcommand (and a wrong subcommand arity) before this check. */
     char full[256];
     snprintf(full, sizeof(full), "%s", cmd->name);
     if (command_doc_subcommand_count(cmd->name) > 0 && c->argc >= 2) {
         snprintf(full, sizeof(full), "%s|%.128s", cmd->name, c->argv[1].ptr);
-        if (!command_doc_lookup(full)) {
+        const command_doc *sub = command_doc_lookup(full);
+        if (!sub) {
             char upper[64];
             size_t i = 0;
             for (; cmd->name[i] && i < sizeof(upper) - 1; i++)
                 upper[i] = (char)(cmd->name[i] >= 'a' && cmd->name[i] <= 'z' ? cmd->name[i] - 32 : cmd->name[i]);
             upper[i] = 0;
             reply_errorf(c, "ERR unknown subcommand '%.128s'. Try %s HELP.", c->argv[1].ptr, upper);
+            return 1;
+        }
+        /* and a subcommand's arity, also before this check */
+        if ((sub->arity > 0 && c->argc != sub->arity) || (sub->arity < 0 && c->argc < -sub->arity)) {
+            reply_errorf(c, "ERR wrong number of arguments for '%s' command", sub->name);
             return 1;
         }
         for (char *q = full; *q; q++)

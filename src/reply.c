@@ -3,6 +3,17 @@
  *
  * Replies are only appended here; they reach the socket at the end of the
  * event-loop turn, after the turn's writes are committed (networking.c).
+ *
+ * Every helper speaks the client's protocol (c->resp, set by HELLO): under
+ * RESP3 the typed forms (null "_", map "%", set "~", double ",", boolean
+ * "#", verbatim "=", push ">"), under RESP2 the forms Redis 7.0 falls back
+ * to (null bulk or null array, flat arrays, bulk strings, integers). So a
+ * command picks the helper that says what its reply *is* and never looks at
+ * c->resp itself.
+ *
+ * CLIENT REPLY OFF/SKIP: reply_raw() drops everything while the client has
+ * asked for silence, as Redis's prepareClientToWrite does, except pub/sub
+ * pushes (CLIENT_PUSHING), which Redis 7.0 still delivers.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +34,7 @@ const char *ERR_SAME_OBJECT = "ERR source and destination objects are the same";
 
 void reply_raw(client *c, const char *s, size_t len) {
     if (c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) return;
+    if ((c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) && !(c->flags & CLIENT_PUSHING)) return;
     if (c->olen + len > c->ocap) {
         size_t cap = c->ocap ? c->ocap : 1024;
         while (cap < c->olen + len) cap *= 2;
@@ -131,6 +143,20 @@ void reply_map_len(client *c, long n) {
         reply_prefixed_ll(c, '*', 2 * n);
 }
 
+void reply_set_len(client *c, long n) { reply_prefixed_ll(c, c->resp >= 3 ? '~' : '*', n); }
+
+void reply_push_len(client *c, long n) { reply_prefixed_ll(c, c->resp >= 3 ? '>' : '*', n); }
+
+/* RESP2 has no boolean: Redis answers :1 / :0. */
+void reply_bool(client *c, int b) {
+    if (c->resp >= 3)
+        reply_raw(c, b ? "#t\r\n" : "#f\r\n", 4);
+    else
+        reply_raw(c, b ? ":1\r\n" : ":0\r\n", 4);
+}
+
+/* Redis 7.0's addReplyDouble: "%.17g", with inf/-inf spelled out (also
+ * as ",inf" in RESP3); util_d2str does both. */
 void reply_double(client *c, double d) {
     char buf[128];
     size_t len = util_d2str(buf, sizeof(buf), d);

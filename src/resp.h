@@ -1,5 +1,8 @@
 /* resp.h - incremental RESP2 request parser (multibulk and inline).
  *
+ * Requests look the same under RESP3 (HELLO 3 changes only what the server
+ * sends back, see reply.c), so this one parser serves both protocols.
+ *
  * A client's query buffer is fed to resp_parse() as bytes arrive. The parser
  * keeps its state between calls, so a request split across reads at any byte
  * position parses the same as one that arrived whole. Every length is checked

@@ -32,6 +32,11 @@
 #define CLIENT_MULTI (1 << 6)             /* between MULTI and EXEC/DISCARD (multi.c) */
 #define CLIENT_DENY_BLOCKING (1 << 7)     /* a blocking command must not block (inside EXEC) */
 #define CLIENT_BLOCKED (1 << 8)           /* parked until a key is ready or a timeout (blocking.c) */
+#define CLIENT_REPLY_OFF (1 << 9)         /* CLIENT REPLY OFF: no replies at all */
+#define CLIENT_REPLY_SKIP_NEXT (1 << 10)  /* CLIENT REPLY SKIP: silence the next command */
+#define CLIENT_REPLY_SKIP (1 << 11)       /* the command running now is that next command */
+#define CLIENT_NO_EVICT (1 << 12)         /* CLIENT NO-EVICT ON (shown as flag 'e') */
+#define CLIENT_PUSHING (1 << 13)          /* a pub/sub push is being written: not silenced by CLIENT REPLY */
 
 struct event;
 struct command;
@@ -60,12 +65,13 @@ typedef struct client {
     int nmarks, capmarks;
     /* state */
     int db;
-    int resp;
+    int resp;          /* protocol version: 2, or 3 after HELLO 3 (reply.c writes accordingly) */
     int authenticated; /* passed AUTH, or no password was required at connect */
     char *name; /* CLIENT SETNAME, malloc'd or NULL */
-    char addr[64], laddr[64];
+    char addr[46 + 32], laddr[46 + 32]; /* Redis's NET_ADDR_STR_LEN: a long unix socket path is cut where Redis cuts it */
     long long ctime_ms, last_ms;
     const struct command *lastcmd;
+    const char *lastcmd_name; /* CLIENT LIST's cmd=: "get", "client|info" (static strings) */
     struct pubsub_client *pubsub; /* subscriptions (pubsub.c); NULL when none */
     struct client *prev, *next;     /* server.clients */
     struct client *pending_next;    /* server.pending_writes */
@@ -98,6 +104,7 @@ typedef struct command {
     const char *acl;     /* ACL categories, space-separated, without '@' */
     /* Counters for INFO commandstats. */
     long long calls, usec;
+    int subcommands; /* 0: not looked up yet; 1: none; 2: a container (CONFIG, CLIENT, ...) */
 } command;
 
 typedef struct server_state {
@@ -167,16 +174,19 @@ void reply_status(client *c, const char *s);         /* +s\r\n */
 void reply_error(client *c, const char *s);          /* -s\r\n ; s includes "ERR " etc. */
 void reply_errorf(client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void reply_ok(client *c);
-void reply_null(client *c);                          /* $-1 (RESP2) */
-void reply_null_array(client *c);                    /* *-1 (RESP2) */
+void reply_null(client *c);                          /* RESP3 _; RESP2: null bulk $-1 */
+void reply_null_array(client *c);                    /* RESP3 _; RESP2: null array *-1 */
 void reply_longlong(client *c, long long v);
 void reply_bulk(client *c, const char *s, size_t len);
 void reply_bulk_cstr(client *c, const char *s);
 void reply_bulk_longlong(client *c, long long v);
 void reply_array_len(client *c, long n);
-void reply_map_len(client *c, long n);               /* RESP2: array of 2n */
-void reply_double(client *c, double d);              /* RESP2: bulk string */
-void reply_verbatim(client *c, const char *s, size_t len); /* RESP2: bulk */
+void reply_map_len(client *c, long n);               /* RESP3 %n; RESP2: array of 2n */
+void reply_set_len(client *c, long n);               /* RESP3 ~n; RESP2: array */
+void reply_push_len(client *c, long n);              /* RESP3 >n (out-of-band); RESP2: array */
+void reply_bool(client *c, int b);                   /* RESP3 #t/#f; RESP2: :1/:0 */
+void reply_double(client *c, double d);              /* RESP3 ,d; RESP2: bulk string */
+void reply_verbatim(client *c, const char *s, size_t len); /* RESP3 =txt:; RESP2: bulk */
 void reply_error_arity(client *c);
 void reply_empty_scan(client *c);                    /* [ "0", [] ] */
 /* Reply with a store error (I/O failure of the engine). */
@@ -220,6 +230,7 @@ typedef struct command_doc {
     const char *groups;  /* names of the oneof/block arguments, pre-order ("-": default) */
     const char *notes;   /* "name:type" and "TOKEN=name" adjustments */
     const char *since, *summary; /* subcommand rows only */
+    int arity; /* subcommand rows only: Redis's arity, counting both names ("client|id": 2) */
 } command_doc;
 /* Parse a docs syntax string; 0 on success (*out NULL when no arguments),
  * -1 with a message in err. Free with doc_args_free. */
@@ -281,7 +292,12 @@ DECLARE(pttl); DECLARE(expiretime); DECLARE(pexpiretime); DECLARE(persist); DECL
 DECLARE(dbsize); DECLARE(flushdb); DECLARE(flushall); DECLARE(swapdb); DECLARE(object);
 /* cmd_server.c */
 DECLARE(ping); DECLARE(echo); DECLARE(quit); DECLARE(time); DECLARE(info); DECLARE(shutdown);
-DECLARE(command); DECLARE(config); DECLARE(client); DECLARE(auth);
+DECLARE(command); DECLARE(config); DECLARE(client); DECLARE(auth); DECLARE(hello);
+/* The password check of AUTH and HELLO ... AUTH (the one place that knows
+ * the users). user NULL: the default user. Returns 1 and marks c
+ * authenticated when the pair is valid, else 0 (the caller replies
+ * WRONGPASS; an authenticated client stays authenticated). */
+int auth_check_password(client *c, const char *user, size_t ulen, const char *pass, size_t plen);
 /* persistence.c */
 DECLARE(save); DECLARE(bgsave); DECLARE(lastsave);
 int persistence_save(char *err, size_t errlen);

@@ -516,17 +516,6 @@ static int set_type_sample(const setval *s, uint64_t k, mvec *out, mvec *rest) {
  * Replies
  * ------------------------------------------------------------------------ */
 
-/* A set reply: RESP3 set type, RESP2 array (as Redis's addReplySetLen). */
-static void reply_set_len(client *c, long n) {
-    if (c->resp < 3) {
-        reply_array_len(c, n);
-        return;
-    }
-    char buf[32];
-    int len = snprintf(buf, sizeof(buf), "~%ld\r\n", n);
-    reply_raw(c, buf, (size_t)len);
-}
-
 static int all_integers(const mvec *v) {
     for (size_t i = 0; i < v->n; i++) {
         size_t ml;

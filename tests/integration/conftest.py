@@ -25,9 +25,9 @@ Fixtures (see the classes below for the full API):
 
 Helpers importable from conftest:
   RespClient      raw socket client: .call(*args) -> raw reply bytes (exactly
-                  one complete RESP2 reply), .send_raw(bytes), .read_raw(),
+                  one complete RESP2/RESP3 reply), .send_raw(bytes), .read_raw(),
                   .read_until_closed()
-  parse_reply(buf, pos=0) -> (Reply, end)   RESP2 parser (raises Incomplete)
+  parse_reply(buf, pos=0) -> (Reply, end)   RESP2/RESP3 parser (raises Incomplete)
   encode_command(*args) -> bytes            multibulk encoding
 """
 
@@ -55,7 +55,7 @@ LOG_TAIL_LINES = 60
 
 
 # ---------------------------------------------------------------------------
-# RESP2
+# RESP2 and RESP3
 # ---------------------------------------------------------------------------
 
 class Incomplete(Exception):
@@ -63,16 +63,27 @@ class Incomplete(Exception):
 
 
 class RespProtocolError(Exception):
-    """The server sent something that is not RESP2."""
+    """The server sent something that is not RESP2/RESP3."""
+
+
+# RESP3 aggregate types whose value is a list of Reply (a map's is flat:
+# key, value, key, value, ...), and the types framed like a bulk string.
+_AGGREGATES = "*%~>"
+_BLOBS = "$=!"
 
 
 class Reply:
-    """One parsed RESP2 reply.
+    """One parsed RESP2 or RESP3 reply.
 
-    kind:  '+', '-', ':', '$', '*'
-    value: str bytes for '+'/'-', int for ':', bytes or None for '$',
-           list of Reply or None for '*'
-    raw:   the exact bytes of the reply on the wire
+    kind:  RESP2 '+', '-', ':', '$', '*'; RESP3 also '_' (null), ','
+           (double), '#' (boolean), '(' (big number), '=' (verbatim), '!'
+           (blob error), '%' (map), '~' (set), '>' (push)
+    value: bytes for '+'/'-'/'$'/'='/'!' (a verbatim keeps its "txt:"
+           prefix), int for ':'/'(', bytes text for ',', bool for '#',
+           None for '_' and the RESP2 nulls ($-1, *-1), a list of Reply for
+           '*', '~', '>' and '%' (flat: key, value, key, value, ...)
+    raw:   the exact bytes of the reply on the wire (an attribute '|' that
+           came before it included)
     """
 
     __slots__ = ("kind", "value", "raw")
@@ -84,26 +95,48 @@ class Reply:
 
     @property
     def is_error(self):
-        return self.kind == "-"
+        return self.kind in "-!"
 
     @property
     def is_null(self):
-        return self.kind in "$*" and self.value is None
+        return self.kind == "_" or (self.kind in "$*" and self.value is None)
+
+    @property
+    def is_aggregate(self):
+        return self.kind in _AGGREGATES and self.value is not None
 
     def signature(self):
-        """Type and shape only: '+', '-', ':', '$', '$nil', '*N', '*nil'."""
+        """Type and shape only: '+', '-', ':', '$', '$nil', '*N', '*nil',
+        '%N' (N pairs), '~N', '>N', '_', ',', '#', '(', '=', '!'."""
         if self.kind == "$":
             return "$nil" if self.value is None else "$"
         if self.kind == "*":
             return "*nil" if self.value is None else "*%d" % len(self.value)
+        if self.kind == "%":
+            return "%%%d" % (len(self.value) // 2)
+        if self.kind in "~>":
+            return "%s%d" % (self.kind, len(self.value))
         return self.kind
 
     def py(self):
-        """Plain Python value (errors become ('ERR', text) tuples)."""
-        if self.kind == "*":
+        """Plain Python value (errors become ('ERR', text) tuples, maps
+        dicts when their keys allow, doubles floats, verbatim strings their
+        text without the format prefix)."""
+        k = self.kind
+        if k in "*~>":
             return None if self.value is None else [r.py() for r in self.value]
-        if self.kind == "-":
+        if k == "%":
+            pairs = [(self.value[i].py(), self.value[i + 1].py()) for i in range(0, len(self.value), 2)]
+            try:
+                return dict(pairs)
+            except TypeError:
+                return pairs
+        if k in "-!":
             return ("ERR", self.value)
+        if k == ",":
+            return float(self.value)
+        if k == "=":
+            return self.value[4:]
         return self.value
 
     def __repr__(self):
@@ -117,54 +150,76 @@ def _read_line(buf, pos):
     return buf[pos:end], end + 2
 
 
+def _int_line(line, what, raw):
+    try:
+        return int(line)
+    except ValueError:
+        raise RespProtocolError("bad %s %r" % (what, raw))
+
+
 def parse_reply(buf, pos=0):
-    """Parse one RESP2 reply from buf[pos:]. Returns (Reply, end_pos).
+    """Parse one RESP2 or RESP3 reply from buf[pos:]. Returns (Reply, end_pos).
 
     Raises Incomplete when more bytes are needed, RespProtocolError when the
-    bytes are not valid RESP2."""
+    bytes are not valid RESP."""
     if pos >= len(buf):
         raise Incomplete()
     start = pos
     t = chr(buf[pos])
     line, pos = _read_line(buf, pos + 1)
+
+    def raw():
+        return bytes(buf[start:pos])
+
     if t in "+-":
-        return Reply(t, bytes(line), bytes(buf[start:pos])), pos
-    if t == ":":
+        return Reply(t, bytes(line), raw()), pos
+    if t in ":(":
+        return Reply(t, _int_line(line, "integer reply", raw()), raw()), pos
+    if t == "_":
+        if line:
+            raise RespProtocolError("bad null %r" % raw())
+        return Reply(t, None, raw()), pos
+    if t == ",":
         try:
-            v = int(line)
+            float(line)
         except ValueError:
-            raise RespProtocolError("bad integer reply %r" % bytes(buf[start:pos]))
-        return Reply(t, v, bytes(buf[start:pos])), pos
-    if t == "$":
-        try:
-            n = int(line)
-        except ValueError:
-            raise RespProtocolError("bad bulk length %r" % bytes(buf[start:pos]))
-        if n == -1:
-            return Reply(t, None, bytes(buf[start:pos])), pos
+            raise RespProtocolError("bad double %r" % raw())
+        return Reply(t, bytes(line), raw()), pos
+    if t == "#":
+        if line not in (b"t", b"f"):
+            raise RespProtocolError("bad boolean %r" % raw())
+        return Reply(t, line == b"t", raw()), pos
+    if t in _BLOBS:
+        n = _int_line(line, "bulk length", raw())
+        if n == -1 and t == "$":
+            return Reply(t, None, raw()), pos
         if n < 0:
-            raise RespProtocolError("bad bulk length %r" % bytes(buf[start:pos]))
+            raise RespProtocolError("bad bulk length %r" % raw())
         if len(buf) < pos + n + 2:
             raise Incomplete()
         if buf[pos + n:pos + n + 2] != b"\r\n":
             raise RespProtocolError("bulk not terminated by CRLF: %r" % bytes(buf[start:pos + n + 2]))
         data = bytes(buf[pos:pos + n])
+        if t == "=" and (n < 4 or data[3:4] != b":"):
+            raise RespProtocolError("verbatim string without a format: %r" % bytes(buf[start:pos + n + 2]))
         pos += n + 2
-        return Reply(t, data, bytes(buf[start:pos])), pos
-    if t == "*":
-        try:
-            n = int(line)
-        except ValueError:
-            raise RespProtocolError("bad array length %r" % bytes(buf[start:pos]))
-        if n == -1:
-            return Reply(t, None, bytes(buf[start:pos])), pos
+        return Reply(t, data, raw()), pos
+    if t in _AGGREGATES or t == "|":
+        n = _int_line(line, "aggregate length", raw())
+        if n == -1 and t == "*":
+            return Reply(t, None, raw()), pos
         if n < 0:
-            raise RespProtocolError("bad array length %r" % bytes(buf[start:pos]))
+            raise RespProtocolError("bad aggregate length %r" % raw())
         items = []
-        for _ in range(n):
+        for _ in range(2 * n if t in "%|" else n):
             item, pos = parse_reply(buf, pos)
             items.append(item)
-        return Reply(t, items, bytes(buf[start:pos])), pos
+        if t == "|":
+            # An attribute describes the reply that follows it: return that
+            # reply, with the attribute's bytes in front of its raw.
+            rep, pos = parse_reply(buf, pos)
+            return Reply(rep.kind, rep.value, raw()), pos
+        return Reply(t, items, raw()), pos
     raise RespProtocolError("unknown reply type byte %r in %r" % (t, bytes(buf[start:start + 80])))
 
 
@@ -190,7 +245,9 @@ def encode_command(*args):
 
 
 class RespClient:
-    """Minimal socket RESP2 client that keeps replies as raw bytes."""
+    """Minimal socket RESP client that keeps replies as raw bytes. It speaks
+    whatever the server sends: after HELLO 3 replies are RESP3 (pushes
+    included, each read as one reply)."""
 
     def __init__(self, host, port, timeout=10.0):
         self.host = host

@@ -28,8 +28,21 @@ Script format (tests/integration/diff/*.txt):
       !conn NAME CMD...     run on connection NAME (created on first use, on
                             both servers); the default connection is "main"
       !sleep SECONDS        (alone on its line) sleep
+      !send CMD...          send, read nothing: a command that answers
+                            nothing (CLIENT REPLY OFF/SKIP, and what they
+                            silence); a later line reads what comes next
+      !read                 send nothing, read (and compare) one more reply
+                            on the connection: the second of the two replies
+                            a RESP3 client gets when it publishes to a
+                            channel it is subscribed to (push, then :N);
+                            may follow !conn NAME
   * before a script runs, FLUSHALL is sent to both servers; each script gets
     fresh connections (so db 0 is selected).
+  * replies may be RESP2 or RESP3 (a script may send HELLO 3; use !type on
+    HELLO itself, whose id and version differ). test_differential.py also
+    runs every script a second time with HELLO 3 sent first on each new
+    connection (run_script(..., resp=3)), so every command's RESP3 reply is
+    compared too; a first line "#!resp2-only" keeps a script out of that run.
 """
 
 import os
@@ -127,6 +140,8 @@ class Line:
         self.scanall = False
         self.conn = "main"
         self.sleep = None
+        self.read = False
+        self.send_only = False
         self.args = []
 
     def __repr__(self):
@@ -138,6 +153,7 @@ class Script:
         self.path = Path(path)
         self.name = self.path.name
         self.requires = []
+        self.resp2_only = False
         self.lines = []
         self._parse()
 
@@ -150,6 +166,8 @@ class Script:
             if s.startswith("#"):
                 if s.startswith("#!requires"):
                     self.requires += s.split()[1:]
+                elif s.startswith("#!resp2-only"):
+                    self.resp2_only = True
                 continue
             ln = Line(lineno, s)
             rest = s
@@ -165,6 +183,10 @@ class Script:
                         ln.noreply = True
                     elif word == "!scanall":
                         ln.scanall = True
+                    elif word == "!read":
+                        ln.read = True
+                    elif word == "!send":
+                        ln.send_only = True
                     elif word in ("!approx", "!conn", "!sleep"):
                         val, _, rest = rest.partition(" ")
                         rest = rest.lstrip()
@@ -181,6 +203,9 @@ class Script:
                 if ln.sleep is not None:
                     if rest:
                         raise ScriptError("!sleep must be alone on its line")
+                elif ln.read:
+                    if rest:
+                        raise ScriptError("!read takes no command")
                 else:
                     ln.args = split_args(rest)
                     if not ln.args:
@@ -206,7 +231,7 @@ def _approx_equal(a, b, tol):
         return False
     if a.kind == ":":
         return abs(a.value - b.value) <= tol
-    if a.kind == "*" and a.value is not None and b.value is not None:
+    if a.is_aggregate and b.is_aggregate:
         return len(a.value) == len(b.value) and all(
             _approx_equal(x, y, tol) for x, y in zip(a.value, b.value))
     return a.raw == b.raw
@@ -220,7 +245,7 @@ def compare(line, s, o):
     if line.type:
         return None if s.signature() == o.signature() else "type/shape differs (%s vs %s)" % (
             s.signature(), o.signature())
-    if line.sort and s.kind == "*" and o.kind == "*" and s.value is not None and o.value is not None:
+    if line.sort and s.kind == o.kind and s.is_aggregate and o.is_aggregate:
         if sorted(x.raw for x in s.value) == sorted(x.raw for x in o.value):
             return None
         return "sorted elements differ"
@@ -278,10 +303,20 @@ def _scan_all(client, args, max_iter=100000):
     raise AssertionError("SCAN did not finish after %d calls" % max_iter)
 
 
-def run_script(script, strata, oracle, on_line=None):
+def _hello3(cs, co):
+    """Switch a new pair of connections to RESP3; both must answer HELLO 3
+    with a map of the same shape (id and version differ)."""
+    s = cs.call_reply("HELLO", "3")
+    o = co.call_reply("HELLO", "3")
+    if s.signature() != o.signature() or s.kind != "%":
+        raise AssertionError("HELLO 3 answered differently: strata %r, oracle %r" % (s.raw, o.raw))
+
+
+def run_script(script, strata, oracle, on_line=None, resp=2):
     """Run a Script against two ServerProcess objects. Returns a list of
     Mismatch (empty when everything matched). on_line(line, s_raw, o_raw) is
-    called for every command (for the dump tool)."""
+    called for every command (for the dump tool). resp=3 sends HELLO 3 on
+    every connection before its first command."""
     from conftest import RespClient
 
     conns = {}
@@ -290,6 +325,8 @@ def run_script(script, strata, oracle, on_line=None):
     def conn(name):
         if name not in conns:
             conns[name] = (RespClient(strata.host, strata.port), RespClient(oracle.host, oracle.port))
+            if resp == 3:
+                _hello3(*conns[name])
         return conns[name]
 
     try:
@@ -314,8 +351,13 @@ def run_script(script, strata, oracle, on_line=None):
                     if s_raw != o_raw:
                         mismatches.append(Mismatch(script.name, line, "SCAN results differ", s_raw, o_raw))
                     continue
-                cs.send_command(*line.args)
-                co.send_command(*line.args)
+                if not line.read:
+                    cs.send_command(*line.args)
+                    co.send_command(*line.args)
+                if line.send_only:
+                    if on_line:
+                        on_line(line, b"<not read>", b"<not read>")
+                    continue
                 s = cs.read_reply()
                 o = co.read_reply()
             except (ConnectionError, socket.timeout) as e:
@@ -349,13 +391,17 @@ def format_mismatches(script, mismatches, limit=15):
 
 # ---------------------------------------------------------------------------
 # dump tool: show what Redis answers to a script (to write/review scripts)
-#   python3 tests/integration/diffscript.py tests/integration/diff/strings_incr.txt
+#   python3 tests/integration/diffscript.py [--resp3] tests/integration/diff/strings_incr.txt
 # ---------------------------------------------------------------------------
 
 def _main(argv):
     import tempfile
     sys.path.insert(0, str(HERE))
     from conftest import ServerProcess
+    resp = 2
+    if argv and argv[0] == "--resp3":
+        resp = 3
+        argv = argv[1:]
     paths = [Path(p) for p in argv] or all_scripts()
     with tempfile.TemporaryDirectory() as td:
         a = ServerProcess("redis", Path(td) / "a", name="a", persistent=False).start()
@@ -367,7 +413,7 @@ def _main(argv):
 
                 def show(line, s_raw, o_raw):
                     print("%4d %-60s -> %s" % (line.lineno, line.text[:60], _show(o_raw, 300)))
-                mm = run_script(sc, a, b, on_line=show)
+                mm = run_script(sc, a, b, on_line=show, resp=resp)
                 for m in mm:
                     print("NONDETERMINISTIC? " + str(m))
         finally:

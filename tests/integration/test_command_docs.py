@@ -238,12 +238,15 @@ def test_command_docs_resp3(strata, self_mode):
         hello = c.call_reply("HELLO", "3")
         if hello.is_error:
             pytest.skip("no HELLO 3")
-        c.send_command("COMMAND", "DOCS", "set")
-        # read raw: the RESP2 parser does not know '%'; just check the bytes
-        time.sleep(0.2)
-        data = c.sock.recv(1 << 16)
+        rep = c.call_reply("COMMAND", "DOCS", "set")
+    data = rep.raw
     assert data.startswith(b"%1\r\n$3\r\nset\r\n%4\r\n")
     assert b"$9\r\narguments\r\n*5\r\n%2\r\n$4\r\nname\r\n$3\r\nkey\r\n" in data
+    # an argument's flags are a set in RESP3, as Redis sends them
+    args = rep.py()[b"set"][b"arguments"]
+    cond = [a for a in args if a[b"name"] == b"condition"][0]
+    assert cond[b"flags"] == [b"optional"]
+    assert b"$5\r\nflags\r\n~1\r\n+optional\r\n" in data
 
 
 # ---------------------------------------------------------------------------

@@ -40,6 +40,18 @@ def test_script(path, strata, oracle_clean):
         pytest.fail(format_mismatches(script, mismatches), pytrace=False)
 
 
+@pytest.mark.parametrize("path", _params())
+def test_script_resp3(path, strata, oracle_clean):
+    """The same script with every connection switched to RESP3 first: maps,
+    sets, doubles, nulls and pushes compared byte for byte."""
+    script = Script(path)
+    if script.resp2_only:
+        pytest.skip("#!resp2-only")
+    mismatches = run_script(script, strata, oracle_clean, resp=3)
+    if mismatches:
+        pytest.fail(format_mismatches(script, mismatches), pytrace=False)
+
+
 # --- the script format itself (no server needed) ---
 
 def test_split_args_quoting():
@@ -72,6 +84,15 @@ def test_script_directives(tmp_path):
     assert ls[5].approx == 5 and ls[5].args == [b"PTTL", b"k"]
     assert ls[6].scanall
     assert ls[7].conn == "c2" and ls[7].sort
+    p.write_text("!read\n!conn c2 !read\n!send CLIENT REPLY OFF\n")
+    ls = Script(p).lines
+    assert ls[0].read and ls[0].args == [] and ls[1].read and ls[1].conn == "c2"
+    assert ls[2].send_only and ls[2].args == [b"CLIENT", b"REPLY", b"OFF"]
+    p.write_text("#!resp2-only\nPING\n")
+    assert Script(p).resp2_only and not Script(p).requires
+    p.write_text("!read PING\n")
+    with pytest.raises(ScriptError):
+        Script(p)
     p.write_text("!bogus PING\n")
     with pytest.raises(ScriptError):
         Script(p)

@@ -151,6 +151,20 @@ ABS_OFFSETS = [6000, 20000, 100000, 300000]
 # Reply comparison
 # ---------------------------------------------------------------------------
 
+def _items(rep, pairs):
+    """The elements of an aggregate reply (array, RESP3 set or map) as raw
+    bytes; with pairs, as (field, value) tuples, whether the reply is flat
+    (RESP2, RESP3 maps) or an array of [field, value] arrays (RESP3
+    WITHSCORES/WITHVALUES)."""
+    vals = rep.value
+    if pairs and vals and all(x.kind == "*" and x.value is not None and len(x.value) == 2 for x in vals):
+        return [(x.value[0].raw, x.value[1].raw) for x in vals]
+    items = [x.raw for x in vals]
+    if pairs:
+        return list(zip(items[::2], items[1::2])) if len(items) % 2 == 0 else None
+    return items
+
+
 def compare(mode, a, b):
     """None if reply a (strata) matches reply b (Redis) under mode, else a
     short reason."""
@@ -164,15 +178,12 @@ def compare(mode, a, b):
             return None
         return "reply types/lengths differ (%s vs %s)" % (sa, sb)
     if mode in ("sort", "pairs"):
-        if a.kind != "*" or b.kind != "*" or a.value is None or b.value is None:
+        if a.kind != b.kind or not a.is_aggregate or not b.is_aggregate:
             return "replies differ"
-        ea = [x.raw for x in a.value]
-        eb = [x.raw for x in b.value]
-        if mode == "pairs":
-            if len(ea) % 2 or len(eb) % 2:
-                return "odd-length array where (field, value) pairs were expected"
-            ea = list(zip(ea[::2], ea[1::2]))
-            eb = list(zip(eb[::2], eb[1::2]))
+        ea = _items(a, mode == "pairs")
+        eb = _items(b, mode == "pairs")
+        if ea is None or eb is None:
+            return "odd-length array where (field, value) pairs were expected"
         if sorted(ea) == sorted(eb):
             return None
         return "replies differ (compared as a multiset%s)" % (
@@ -192,7 +203,7 @@ def compare(mode, a, b):
 def shape(rep):
     """Type, nil-ness, array length and the multiset of the elements' types."""
     sig = rep.signature()
-    if rep.kind == "*" and rep.value:
+    if rep.is_aggregate and rep.value:
         sig += "[%s]" % ",".join(sorted(shape(x) for x in rep.value))
     return sig
 
@@ -209,16 +220,12 @@ def check_random(mode, a, b, ca, cb):
         return why
     _, count, pairs = mode
     for name, rep, comp in (("strata", a, ca), ("redis", b, cb)):
-        if rep.kind == "-" or comp.kind != "*" or comp.value is None:
+        if rep.kind == "-" or not comp.is_aggregate:
             continue
-        items = [x.raw for x in comp.value]
-        if pairs:
-            universe = set(zip(items[::2], items[1::2]))
-        else:
-            universe = set(items)
+        universe = set(_items(comp, pairs) or [])
         size = len(universe)
         if count is None:  # single pick: a bulk, nil when there is nothing
-            if rep.kind != "$":
+            if rep.kind not in "$_":
                 return "%s: expected a bulk reply" % name
             if rep.value is None:
                 if size:
@@ -228,11 +235,9 @@ def check_random(mode, a, b, ca, cb):
             continue
         if rep.kind != "*" or rep.value is None:
             return "%s: expected an array" % name
-        picks = [x.raw for x in rep.value]
-        if pairs:
-            if len(picks) % 2:
-                return "%s: odd-length array with pairs" % name
-            picks = list(zip(picks[::2], picks[1::2]))
+        picks = _items(rep, pairs)
+        if picks is None:
+            return "%s: odd-length array with pairs" % name
         want = 0 if size == 0 else (min(count, size) if count >= 0 else -count)
         if len(picks) != want:
             return "%s: %d picks, expected %d (collection of %d)" % (name, len(picks), want, size)
@@ -313,10 +318,21 @@ class ServerGone(Exception):
 class PipeConn:
     """A non-blocking connection that sends a batch and collects its replies."""
 
-    def __init__(self, name, server):
+    def __init__(self, name, server, resp=2):
         self.name = name
         self.sock = socket.create_connection((server.host, server.port), timeout=10)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if resp == 3:
+            self.sock.sendall(encode_command("HELLO", "3"))
+            data = b""
+            while True:
+                data += self.sock.recv(4096)
+                try:
+                    rep, _ = parse_reply(data)
+                    break
+                except Incomplete:
+                    continue
+            assert rep.kind == "%", "%s: HELLO 3 answered %r" % (name, rep.raw)
         self.sock.setblocking(False)
         self.buf = bytearray()
         self.out = b""
@@ -1189,7 +1205,7 @@ def detect(strata, oracle, gen_probe_table):
 # The run
 # ---------------------------------------------------------------------------
 
-def run_random(strata, oracle, tmp_path, capsys, ops, keys, lex_keys, multidb, label):
+def run_random(strata, oracle, tmp_path, capsys, ops, keys, lex_keys, multidb, label, resp=2):
     rng_seed = SEED if not multidb else SEED ^ 0x5EED0DB
     oracle.call("FLUSHALL")
     strata.call("FLUSHALL")
@@ -1211,7 +1227,8 @@ def run_random(strata, oracle, tmp_path, capsys, ops, keys, lex_keys, multidb, l
             print("random-diff %s: note: %s" % (label, n))
 
     all_keys = set(keys) | set(lex_keys)
-    conns = [PipeConn("strata", strata), PipeConn("redis", oracle)]
+    conns = [PipeConn("strata", strata, resp), PipeConn("redis", oracle, resp)]
+    prelude = ["!type HELLO 3"] if resp == 3 else []  # first line of a replay script
     history = []  # (args, mode) of every op sent
     reports = []
     t0 = time.time()
@@ -1231,13 +1248,13 @@ def run_random(strata, oracle, tmp_path, capsys, ops, keys, lex_keys, multidb, l
             try:
                 rs, ro = exchange(conns, payload, n)
             except ServerGone as e:
-                reports.append(report(tmp_path, header, history, base + e.got, None, None, all_keys,
+                reports.append(report(tmp_path, header, prelude, history, base + e.got, None, None, all_keys,
                                       "%s; the op that killed it is probably #%d" % (e, base + e.got),
                                       not reports))
                 break
             except Exception as e:  # a timeout (a stuck server), a protocol error
                 got = len(conns[0].replies)
-                reports.append(report(tmp_path, header, history, base + got, None, None, all_keys,
+                reports.append(report(tmp_path, header, prelude, history, base + got, None, None, all_keys,
                                       "%s: %s (strata had answered %d of the batch's %d commands; "
                                       "op #%d is the first unanswered one)"
                                       % (type(e).__name__, e, got, n, base + got), not reports))
@@ -1249,7 +1266,7 @@ def run_random(strata, oracle, tmp_path, capsys, ops, keys, lex_keys, multidb, l
                 else:
                     why = compare(mode, rs[i], ro[i])
                 if why:
-                    reports.append(report(tmp_path, header, history, base + i, rs[i], ro[i],
+                    reports.append(report(tmp_path, header, prelude, history, base + i, rs[i], ro[i],
                                           all_keys, why, not reports))
                     break
             done += n
@@ -1278,7 +1295,7 @@ def run_random(strata, oracle, tmp_path, capsys, ops, keys, lex_keys, multidb, l
               % (label, done, elapsed, done / max(elapsed, 1e-9)))
 
 
-def report(tmp_path, header, history, index, rs, ro, all_keys, why, write_script):
+def report(tmp_path, header, prelude, history, index, rs, ro, all_keys, why, write_script):
     """The text of one mismatch (and, for the first, the replay script)."""
     hist = history[:index + 1]
     out = ["%s at op #%d: %s" % ("MISMATCH" if rs is not None else "FAILURE", index, why)]
@@ -1320,6 +1337,7 @@ def report(tmp_path, header, history, index, rs, ro, all_keys, why, write_script
                 out.append("   #%d: %s%s" % (i, format_mode(m), format_cmd(args)))
     if write_script:
         lines = ["# " + header, "# generated by test_random_diff.py; op #%d failed: %s" % (index, why)]
+        lines += prelude
         for args, m in hist:
             lines.append(format_mode(m) + format_cmd(args))
         script = tmp_path / "random_diff_replay.txt"
@@ -1334,6 +1352,14 @@ def test_random_differential(strata, oracle_clean, tmp_path, capsys):
     two lex keys, every reply compared with Redis."""
     run_random(strata, oracle_clean, tmp_path, capsys, OPS, MAIN_KEYS, MAIN_LEX_KEYS,
                multidb=False, label="main")
+
+
+def test_random_differential_resp3(strata, oracle_clean, tmp_path, capsys):
+    """The main run's generator with both connections in RESP3 (HELLO 3):
+    maps, sets, doubles and nulls compared byte for byte, random picks by
+    membership as in RESP2."""
+    run_random(strata, oracle_clean, tmp_path, capsys, OPS, MAIN_KEYS, MAIN_LEX_KEYS,
+               multidb=False, label="resp3", resp=3)
 
 
 def test_random_differential_multidb(strata, oracle_clean, tmp_path, capsys):
@@ -1368,6 +1394,30 @@ def test_compare_modes():
     assert compare(("approx", 3), r(b":-2\r\n"), r(b":-1\r\n"))
     assert compare("sort", r(b"*-1\r\n"), r(b"*0\r\n"))
     assert compare("type", r(b"*2\r\n$1\r\na\r\n$-1\r\n"), r(b"*2\r\n$1\r\na\r\n$1\r\nb\r\n"))
+
+
+def test_compare_modes_resp3():
+    def r(b):
+        return parse_reply(b)[0]
+    m1 = r(b"%2\r\n$1\r\nf\r\n$1\r\n1\r\n$1\r\ng\r\n$1\r\n2\r\n")
+    m2 = r(b"%2\r\n$1\r\ng\r\n$1\r\n2\r\n$1\r\nf\r\n$1\r\n1\r\n")
+    assert compare("pairs", m1, m2) is None
+    a1 = r(b"*2\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2\r\n")
+    a2 = r(b"*2\r\n*2\r\n$1\r\nb\r\n,2\r\n*2\r\n$1\r\na\r\n,1\r\n")
+    a3 = r(b"*2\r\n*2\r\n$1\r\nb\r\n,1\r\n*2\r\n$1\r\na\r\n,2\r\n")
+    assert compare("pairs", a1, a2) is None
+    assert compare("pairs", a1, a3)
+    s1 = r(b"~2\r\n$1\r\na\r\n$1\r\nb\r\n")
+    s2 = r(b"~2\r\n$1\r\nb\r\n$1\r\na\r\n")
+    assert compare("sort", s1, s2) is None
+    assert compare("sort", s1, r(b"*2\r\n$1\r\nb\r\n$1\r\na\r\n"))  # a set is not an array
+    assert compare("type", r(b"_\r\n"), r(b"$1\r\na\r\n"))
+    # a RESP3 pick among [member, score] pairs
+    assert check_random(("rand", 1, True), r(b"*1\r\n*2\r\n$1\r\nb\r\n,2\r\n"),
+                        r(b"*1\r\n*2\r\n$1\r\na\r\n,1\r\n"), a1, a1) is None
+    assert check_random(("rand", 1, True), r(b"*1\r\n*2\r\n$1\r\nb\r\n,1\r\n"),
+                        r(b"*1\r\n*2\r\n$1\r\na\r\n,1\r\n"), a1, a1)
+    assert check_random(("rand", None, False), r(b"_\r\n"), r(b"_\r\n"), r(b"~0\r\n"), r(b"~0\r\n")) is None
 
 
 def test_check_random():

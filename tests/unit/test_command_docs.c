@@ -297,6 +297,18 @@ static void test_every_command_has_a_row(void **state) {
     if (missing[0]) fail_msg("commands without a row in src/command_docs.c:%s", missing);
 }
 
+/* pubsub.c checks a subcommand's arity before refusing it in RESP2
+ * subscribed mode, as Redis does: every subcommand row needs one. */
+static void test_subcommand_arity(void **state) {
+    (void)state;
+    for (int i = 0; i < command_doc_count(); i++) {
+        const command_doc *d = command_doc_at(i);
+        if (strchr(d->name, '|') && d->arity == 0) fail_msg("subcommand row %s has no arity", d->name);
+    }
+    assert_int_equal(command_doc_lookup("client|id")->arity, 2);
+    assert_int_equal(command_doc_lookup("config|set")->arity, -4);
+}
+
 static void test_args_cache(void **state) {
     (void)state;
     int n = -1;
@@ -309,7 +321,7 @@ static void test_args_cache(void **state) {
     const doc_arg *a2 = command_doc_args("set", &n);
     assert_ptr_equal(a1, a2);
     assert_int_equal(command_doc_subcommand_count("config"), 5);
-    assert_int_equal(command_doc_subcommand_count("CLIENT"), 7);
+    assert_int_equal(command_doc_subcommand_count("CLIENT"), 9);
     assert_int_equal(command_doc_subcommand_count("object"), 5);
     assert_int_equal(command_doc_subcommand_count("memory"), 6);
     assert_int_equal(command_doc_subcommand_count("set"), 0);
@@ -402,6 +414,7 @@ int main(void) {
         cmocka_unit_test(test_table_parses_and_round_trips),
         cmocka_unit_test(test_every_command_has_a_row),
         cmocka_unit_test(test_args_cache),
+        cmocka_unit_test(test_subcommand_arity),
         cmocka_unit_test(test_reply_encoding),
         cmocka_unit_test(test_reply_subcommands),
     };
