@@ -17,10 +17,8 @@
  *
  * so SUBSCRIBE, UNSUBSCRIBE and disconnecting cost O(1) per channel, and
  * PUBLISH costs O(subscribers of the channel + patterns), patterns being
- * matched one by one as Redis does. The tables are chained, keyed with
- * SipHash under a random per-process key (a client cannot choose channel
- * names that collide), doubled when full and halved when 1/8 full; a resize
- * rehashes at once (amortised O(1)).
+ * matched one by one as Redis does. The tables are strmaps (strmap.h:
+ * SipHash-keyed, so a client cannot choose channel names that collide).
  *
  * Messages are appended to the subscribers' output buffers with the reply
  * helpers, so they leave after the end-of-turn commit like any reply. They
@@ -40,108 +38,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "encoding.h"
 #include "server.h"
+#include "strmap.h"
 #include "util.h"
 
 /* Redis's default "client-output-buffer-limit pubsub 32mb 8mb 60". */
 #define PUBSUB_OBUF_HARD_LIMIT (32LL * 1024 * 1024)
 #define PUBSUB_OBUF_SOFT_LIMIT (8LL * 1024 * 1024)
 #define PUBSUB_OBUF_SOFT_SECONDS 60
-
-/* ---------------------------------------------------------------------------
- * A small chained hash table: byte-string keys (copied) -> void *
- * ------------------------------------------------------------------------ */
-
-typedef struct ht_entry {
-    struct ht_entry *next;
-    uint64_t hash;
-    void *val;
-    size_t len;
-    char key[];
-} ht_entry;
-
-typedef struct ht {
-    ht_entry **b; /* cap buckets (a power of two), or NULL when empty */
-    size_t cap, n;
-} ht;
-
-#define HT_MIN_CAP 4
-
-static uint8_t hash_seed[16];
-static int hash_seeded;
-
-static uint64_t ps_hash(const char *s, size_t len) {
-    if (!hash_seeded) {
-        util_random_bytes(hash_seed, sizeof(hash_seed));
-        hash_seeded = 1;
-    }
-    return enc_siphash(s, len, hash_seed);
-}
-
-static ht_entry *ht_find(const ht *t, const char *key, size_t len, uint64_t h) {
-    if (!t->b) return NULL;
-    for (ht_entry *e = t->b[h & (t->cap - 1)]; e; e = e->next)
-        if (e->hash == h && e->len == len && memcmp(e->key, key, len) == 0) return e;
-    return NULL;
-}
-
-static void ht_resize(ht *t, size_t cap) {
-    ht_entry **nb = calloc(cap, sizeof(*nb));
-    for (size_t i = 0; i < t->cap; i++) {
-        ht_entry *e = t->b[i];
-        while (e) {
-            ht_entry *next = e->next;
-            size_t j = e->hash & (cap - 1);
-            e->next = nb[j];
-            nb[j] = e;
-            e = next;
-        }
-    }
-    free(t->b);
-    t->b = nb;
-    t->cap = cap;
-}
-
-/* The key must not be present. The entry is owned by the table. */
-static ht_entry *ht_insert(ht *t, const char *key, size_t len, uint64_t h, void *val) {
-    if (!t->b) {
-        t->b = calloc(HT_MIN_CAP, sizeof(*t->b));
-        t->cap = HT_MIN_CAP;
-    } else if (t->n >= t->cap) {
-        ht_resize(t, t->cap * 2);
-    }
-    ht_entry *e = malloc(sizeof(*e) + len + 1);
-    e->hash = h;
-    e->val = val;
-    e->len = len;
-    memcpy(e->key, key, len);
-    e->key[len] = 0;
-    size_t i = h & (t->cap - 1);
-    e->next = t->b[i];
-    t->b[i] = e;
-    t->n++;
-    return e;
-}
-
-/* Remove and free e (which must be in t). */
-static void ht_remove(ht *t, ht_entry *e) {
-    for (ht_entry **pp = &t->b[e->hash & (t->cap - 1)]; *pp; pp = &(*pp)->next) {
-        if (*pp == e) {
-            *pp = e->next;
-            break;
-        }
-    }
-    free(e);
-    t->n--;
-    if (t->n == 0) {
-        free(t->b);
-        t->b = NULL;
-        t->cap = 0;
-    } else if (t->cap > HT_MIN_CAP && t->n < t->cap / 8) {
-        ht_resize(t, t->cap / 2);
-    }
-}
 
 /* ---------------------------------------------------------------------------
  * Namespaces, channels and subscriptions
@@ -155,7 +59,7 @@ typedef struct ps_chan {
     ps_node *head, *tail; /* subscribers, oldest first */
     long nsubs;
     struct ps_chan *prev, *next; /* every channel of the namespace, oldest first */
-    ht_entry *entry;             /* ours in the namespace's table: the name */
+    strmap_entry *entry;             /* ours in the namespace's table: the name */
 } ps_chan;
 
 struct ps_node {
@@ -163,18 +67,18 @@ struct ps_node {
     ps_chan *ch;
     ps_node *prev, *next;   /* in ch's subscribers */
     ps_node *cprev, *cnext; /* in the client's subscriptions of this namespace */
-    ht_entry *centry;       /* ours in the client's table */
+    strmap_entry *centry;       /* ours in the client's table */
 };
 
 /* What a client in subscribed mode holds (c->pubsub; NULL otherwise). */
 struct pubsub_client {
-    ht subs[PS_NSPACES];                          /* name -> ps_node */
+    strmap subs[PS_NSPACES];                          /* name -> ps_node */
     ps_node *head[PS_NSPACES], *tail[PS_NSPACES]; /* oldest first */
     long long soft_limit_since_ms;                /* pending output >= soft limit since (0: not) */
 };
 
 static struct {
-    ht table;              /* name -> ps_chan */
+    strmap table;              /* name -> ps_chan */
     ps_chan *head, *tail;  /* oldest first */
 } spaces[PS_NSPACES];
 
@@ -197,21 +101,21 @@ static long total_count(client *c) {
 }
 
 static ps_chan *chan_lookup(int space, const char *name, size_t len, uint64_t h) {
-    ht_entry *e = ht_find(&spaces[space].table, name, len, h);
+    strmap_entry *e = strmap_find(&spaces[space].table, name, len, h);
     return e ? e->val : NULL;
 }
 
 /* Returns 1 when the client was not yet subscribed. */
 static int subscribe(client *c, int space, const char *name, size_t len) {
-    uint64_t h = ps_hash(name, len);
+    uint64_t h = strmap_hash(name, len);
     if (!c->pubsub) c->pubsub = calloc(1, sizeof(*c->pubsub));
     struct pubsub_client *p = c->pubsub;
-    if (ht_find(&p->subs[space], name, len, h)) return 0;
+    if (strmap_find(&p->subs[space], name, len, h)) return 0;
 
     ps_chan *ch = chan_lookup(space, name, len, h);
     if (!ch) {
         ch = calloc(1, sizeof(*ch));
-        ch->entry = ht_insert(&spaces[space].table, name, len, h, ch);
+        ch->entry = strmap_insert(&spaces[space].table, name, len, h, ch);
         ch->prev = spaces[space].tail;
         if (ch->prev)
             ch->prev->next = ch;
@@ -235,7 +139,7 @@ static int subscribe(client *c, int space, const char *name, size_t len) {
     else
         p->head[space] = n;
     p->tail[space] = n;
-    n->centry = ht_insert(&p->subs[space], name, len, h, n);
+    n->centry = strmap_insert(&p->subs[space], name, len, h, n);
     return 1;
 }
 
@@ -259,7 +163,7 @@ static void node_remove(client *c, int space, ps_node *n) {
             ch->next->prev = ch->prev;
         else
             spaces[space].tail = ch->prev;
-        ht_remove(&spaces[space].table, ch->entry);
+        strmap_remove(&spaces[space].table, ch->entry);
         free(ch);
     }
     if (n->cprev)
@@ -270,7 +174,7 @@ static void node_remove(client *c, int space, ps_node *n) {
         n->cnext->cprev = n->cprev;
     else
         p->tail[space] = n->cprev;
-    ht_remove(&p->subs[space], n->centry);
+    strmap_remove(&p->subs[space], n->centry);
     free(n);
 }
 
@@ -353,7 +257,7 @@ static void deliver(client *c, const char *kind, const ps_chan *pattern, const r
  * subscription (as Redis's PUBLISH does). */
 static long publish(int space, const resp_arg *channel, const resp_arg *msg) {
     long receivers = 0;
-    ps_chan *ch = chan_lookup(space, channel->ptr, channel->len, ps_hash(channel->ptr, channel->len));
+    ps_chan *ch = chan_lookup(space, channel->ptr, channel->len, strmap_hash(channel->ptr, channel->len));
     if (ch) {
         const char *kind = space == PS_SHARD ? "smessage" : "message";
         for (ps_node *n = ch->head; n; n = n->next, receivers++) deliver(n->c, kind, NULL, channel, msg);
@@ -477,7 +381,7 @@ static void unsubscribe_generic(client *c, int space) {
         for (int j = 1; j < c->argc; j++) {
             const resp_arg *a = &c->argv[j];
             if (p) {
-                ht_entry *e = ht_find(&p->subs[space], a->ptr, a->len, ps_hash(a->ptr, a->len));
+                strmap_entry *e = strmap_find(&p->subs[space], a->ptr, a->len, strmap_hash(a->ptr, a->len));
                 if (e) node_remove(c, space, e->val);
             }
             reply_confirmation(c, unsub_name[space], a->ptr, a->len, sub_count(c, space));
@@ -513,7 +417,7 @@ static void reply_numsub(client *c, int space) {
     reply_array_len(c, (long)(c->argc - 2) * 2);
     for (int j = 2; j < c->argc; j++) {
         const resp_arg *a = &c->argv[j];
-        ps_chan *ch = chan_lookup(space, a->ptr, a->len, ps_hash(a->ptr, a->len));
+        ps_chan *ch = chan_lookup(space, a->ptr, a->len, strmap_hash(a->ptr, a->len));
         reply_bulk(c, a->ptr, a->len);
         reply_longlong(c, ch ? ch->nsubs : 0);
     }
