@@ -432,6 +432,8 @@ static const config_option options[] = {
      .def = 10},
     {.name = "lfu-decay-time", .type = CT_INT, .flags = CF_APPLY, .offset = OFF(lfu_decay_time), .min = 0, .max = INT_MAX,
      .def = 1},
+    {.name = "tracking-table-max-keys", .type = CT_LL, .offset = OFF(tracking_table_max_keys), .min = 0,
+     .max = LLONG_MAX, .def = 1000000},
 };
 
 #define NOPTIONS ((int)(sizeof(options) / sizeof(options[0])))

@@ -73,6 +73,8 @@ typedef struct strata_config {
     int maxmemory_samples;      /* 5 */
     int lfu_log_factor;         /* 10 */
     int lfu_decay_time;         /* minutes, 1 */
+    /* client-side caching */
+    long long tracking_table_max_keys; /* keys CLIENT TRACKING remembers, 1000000; 0 = no limit */
 } strata_config;
 
 /* After config_init_defaults() every char * field is non-NULL (an empty

@@ -296,8 +296,8 @@ static void info_clients(text *t) {
     text_add(t,
              "# Clients\r\nconnected_clients:%ld\r\ncluster_connections:0\r\nmaxclients:%d\r\n"
              "client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\n"
-             "blocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
-             server.nclients, server_config.maxclients);
+             "blocked_clients:0\r\ntracking_clients:%ld\r\nclients_in_timeout_table:0\r\n",
+             server.nclients, server_config.maxclients, tracking_client_count());
 }
 
 static const char *maxmemory_policy_name(int policy) {
@@ -360,13 +360,15 @@ static void info_stats(text *t) {
              "instantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:%lld\r\ntotal_net_output_bytes:%lld\r\n"
              "rejected_connections:%lld\r\nexpired_keys:%lld\r\nevicted_keys:%lld\r\n"
              "keyspace_hits:%lld\r\nkeyspace_misses:%lld\r\npubsub_channels:%ld\r\npubsub_patterns:%ld\r\n"
-             "pubsubshard_channels:%ld\r\n"
+             "pubsubshard_channels:%ld\r\ntracking_total_keys:%lld\r\ntracking_total_items:%lld\r\n"
+             "tracking_total_prefixes:%lld\r\n"
              "hot_tier_hits:%llu\r\nhot_tier_misses:%llu\r\ncold_reads:%llu\r\npromotions:%llu\r\n"
              "promotions_deferred:%llu\r\n",
              server.stat_numconnections, server.stat_numcommands, server.stat_net_input_bytes,
              server.stat_net_output_bytes, server.stat_rejected_conn, server.stat_expiredkeys,
              server.stat_evictedkeys, server.stat_keyspace_hits, server.stat_keyspace_misses,
              pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_channel_count(),
+             tracking_total_keys(), tracking_total_items(), tracking_total_prefixes(),
              (unsigned long long)hi.hits, (unsigned long long)hi.misses, (unsigned long long)hi.cold_reads,
              (unsigned long long)hi.promotions, (unsigned long long)hi.deferred);
 }
@@ -791,6 +793,7 @@ static void client_reply(client *c) {
 
 void clientCommand(client *c) {
     char line[1024];
+    if (tracking_client_subcommand(c)) return;
     if (arg_is(c, 1, "ID")) {
         if (c->argc != 2) return reply_sub_arity(c, "client", "id");
         reply_longlong(c, (long long)c->id);
@@ -849,6 +852,15 @@ void clientCommand(client *c) {
             "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
             "SETNAME <name>", "    Assign the name <name> to the current connection.",
             "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
         };
         reply_help(c, "CLIENT", help, (int)(sizeof(help) / sizeof(help[0])));
     } else {

@@ -278,6 +278,14 @@ static const command_doc docs_table[] = {
      "filter new-format normal_master_slave_pubsub", NULL, "2.4.0", "Terminates open connections.", -3},
     {"client|reply", "<ON | OFF | SKIP>", "on_off_skip", NULL, "3.2.0", "Instructs the server whether to reply to commands.", 3},
     {"client|no-evict", "<ON | OFF>", "enabled", NULL, "7.0.0", "Sets the client eviction mode of the connection.", 3},
+    {"client|tracking", "<ON | OFF> [REDIRECT client-id] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]",
+     "status", "client-id:integer", "6.0.0", "Controls server-assisted client-side caching for the connection.", -3},
+    {"client|caching", "<YES | NO>", "mode", NULL, "6.0.0",
+     "Instructs the server whether to track the keys in the next request.", 3},
+    {"client|getredir", "", NULL, NULL, "6.0.0",
+     "Returns the client ID to which the connection's tracking notifications are redirected.", 2},
+    {"client|trackinginfo", "", NULL, NULL, "6.2.0",
+     "Returns information about server-assisted client-side caching for the connection.", 2},
     {"client|help", "", NULL, NULL, "5.0.0", "Returns helpful text about the different subcommands.", 2},
 };
 

@@ -300,12 +300,23 @@ void command_process(client *c) {
     int before = tier_pending();
     long long start = util_ustime();
     c->lastcmd = cmd;
+    server.current_client = c;
     proc(c);
+    if (c->tracking) tracking_after_command(c, cmd);
+    server.current_client = NULL;
     command *mcmd = (command *)cmd;
     mcmd->calls++;
     mcmd->usec += util_ustime() - start;
     server.stat_numcommands++;
     if (tier_pending() != before) c->flags |= CLIENT_WROTE;
+}
+
+int command_key_positions(const command *cmd, int argc, int *pos, int max) {
+    if (cmd->firstkey <= 0) return 0;
+    int last = cmd->lastkey < 0 ? argc + cmd->lastkey : cmd->lastkey;
+    int step = cmd->keystep > 0 ? cmd->keystep : 1, n = 0;
+    for (int i = cmd->firstkey; i <= last && i < argc && n < max; i += step) pos[n++] = i;
+    return n;
 }
 
 /* ---------------------------------------------------------------------------

@@ -518,6 +518,7 @@ void flushdbCommand(client *c) {
         return;
     }
     server_dirty(c, (long long)n);
+    tracking_flush();
     reply_ok(c);
 }
 
@@ -528,6 +529,7 @@ void flushallCommand(client *c) {
         return;
     }
     server_dirty(c, 1);
+    tracking_flush();
     reply_ok(c);
 }
 

@@ -65,8 +65,9 @@ void server_log(int level, const char *fmt, ...) {
  * runs often (once per element written), so each reaction must be cheap
  * when nobody is interested in the key. */
 static void key_changed(int db, const char *key, size_t klen, int why) {
-    (void)db, (void)key, (void)klen;
+    (void)db;
     if (why == TIER_EXPIRED) server.stat_expiredkeys++;
+    tracking_key_changed(server.current_client, key, klen);
 }
 
 /* ---------------------------------------------------------------------------
@@ -212,6 +213,7 @@ static void commit_failed(const char *err) {
 }
 
 static void server_end_of_turn(void) {
+    tracking_end_of_turn();
     int always = server_config.appendfsync == FSYNC_ALWAYS && sync_thread_running;
     char *mid_err = NULL;
     if (tier_take_commit_error(&mid_err)) {

@@ -73,6 +73,7 @@ typedef struct client {
     const struct command *lastcmd;
     const char *lastcmd_name; /* CLIENT LIST's cmd=: "get", "client|info" (static strings) */
     struct pubsub_client *pubsub; /* subscriptions (pubsub.c); NULL when none */
+    struct tracking_client *tracking; /* CLIENT TRACKING state (tracking.c); NULL when off */
     struct client *prev, *next;     /* server.clients */
     struct client *pending_next;    /* server.pending_writes */
 } client;
@@ -111,6 +112,7 @@ typedef struct server_state {
     struct event_base *base;
     client *clients;            /* all connected clients */
     client *pending_writes;     /* clients with output to write after commit */
+    client *current_client;     /* the client whose command runs now (NULL: none, e.g. the cron) */
     long nclients;
     uint64_t next_client_id;
     int shutdown_asap;
@@ -249,6 +251,29 @@ const doc_arg *command_doc_args(const char *name, int *n);
 int command_doc_subcommand_count(const char *parent);
 void reply_doc_args(client *c, const doc_arg *args, int n);
 void reply_doc_subcommands(client *c, const char *parent, const char *group);
+
+/* Positions in argv of the keys of cmd (from the table's first/last/step;
+ * commands whose keys move report none). At most max; returns the count. */
+int command_key_positions(const command *cmd, int argc, int *pos, int max);
+
+/* ---- tracking.c: CLIENT TRACKING (client-side caching) ---- */
+/* CLIENT TRACKING|CACHING|GETREDIR|TRACKINGINFO: 0 when argv[1] is none. */
+int tracking_client_subcommand(client *c);
+/* A key changed (current: the client whose command changed it, or NULL). */
+void tracking_key_changed(client *current, const char *key, size_t klen);
+/* FLUSHDB/FLUSHALL: every tracking client is told to drop everything. */
+void tracking_flush(void);
+/* After each command of c: remember the keys it read; send what it changed. */
+void tracking_after_command(client *c, const command *cmd);
+/* End of the event-loop turn: BCAST messages for the turn's changes. */
+void tracking_end_of_turn(void);
+void tracking_client_free(client *c);
+void tracking_client_flags(const client *c, char **p); /* CLIENT LIST flags */
+long long tracking_redirect_of(const client *c);       /* -1 when not tracking */
+long tracking_client_count(void);
+long long tracking_total_keys(void);
+long long tracking_total_items(void);
+long long tracking_total_prefixes(void);
 
 /* ---- argument helpers (commands.c) ---- */
 /* Parse argv[i] as an integer; on failure reply with err (or the standard
