@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NOTES = {
     "auth": "the default user and requirepass; ACLs later",
-    "client": "ID, SETNAME, GETNAME, LIST, INFO, KILL, REPLY, NO-EVICT (shown as flag e; the hot tier "
+    "client": "ID, SETNAME, GETNAME, LIST, INFO, KILL, REPLY, TRACKING, CACHING, GETREDIR, TRACKINGINFO (src/tracking.c), NO-EVICT (shown as flag e; the hot tier "
               "evicts keys, never clients), HELP",
     "hello": "RESP2 and RESP3; AUTH through the same password check as AUTH",
     "command": "COUNT, LIST, INFO, DOCS (with arguments, for redis-cli hints), HELP",
