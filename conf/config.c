@@ -340,7 +340,13 @@ typedef struct config_option {
     long long def;       /* default of BOOL/INT/LL/MEMORY/ENUM */
     const char *def_str; /* default of STRING and CF_ENUM_STR */
     const config_enum *enums; /* CT_ENUM: names in Redis's order, NULL-ended */
+    /* CF_MULTI_ARG only: turn the words given (argc may be 0) and the
+     * current value into the value to store (*out malloc'd), or fail with
+     * Redis's problem text. NULL: the words joined by spaces. */
+    int (*normalize)(const char *cur, int argc, char **argv, char **out, char *err, size_t errlen);
 } config_option;
+
+static int obuf_normalize(const char *cur, int argc, char **argv, char **out, char *err, size_t errlen);
 
 /* Redis lists enum names in this order in its error message. */
 static const config_enum loglevel_enum[] = {
@@ -432,6 +438,9 @@ static const config_option options[] = {
      .def = 10},
     {.name = "lfu-decay-time", .type = CT_INT, .flags = CF_APPLY, .offset = OFF(lfu_decay_time), .min = 0, .max = INT_MAX,
      .def = 1},
+    {.name = "client-output-buffer-limit", .type = CT_STRING, .flags = CF_MULTI_ARG | CF_APPLY,
+     .offset = OFF(client_output_buffer_limit),
+     .def_str = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", .normalize = obuf_normalize},
     {.name = "tracking-table-max-keys", .type = CT_LL, .offset = OFF(tracking_table_max_keys), .min = 0,
      .max = LLONG_MAX, .def = 1000000},
 };
@@ -501,6 +510,72 @@ int config_parse_memory(const char *s, long long *out) {
     return 0;
 }
 
+/* ---- client-output-buffer-limit ----
+ * Stored normalized, every class in Redis's order with plain byte counts,
+ * so CONFIG GET prints what Redis prints; a setting names only the classes
+ * it changes. */
+
+static const char *const obuf_class_names[OBUF_CLASSES] = {"normal", "slave", "pubsub"};
+
+static int obuf_class(const char *name) {
+    if (!strcasecmp(name, "normal")) return OBUF_NORMAL;
+    if (!strcasecmp(name, "slave") || !strcasecmp(name, "replica")) return OBUF_REPLICA;
+    if (!strcasecmp(name, "pubsub")) return OBUF_PUBSUB;
+    return -1;
+}
+
+static void obuf_parse_normalized(const char *s, obuf_limit out[OBUF_CLASSES]) {
+    memset(out, 0, sizeof(obuf_limit) * OBUF_CLASSES);
+    char name[16];
+    long long h, so, sec;
+    int used;
+    while (s && sscanf(s, "%15s %lld %lld %lld%n", name, &h, &so, &sec, &used) == 4) {
+        int cls = obuf_class(name);
+        if (cls >= 0) out[cls] = (obuf_limit){h, so, sec};
+        s += used;
+    }
+}
+
+void config_obuf_limits(obuf_limit out[OBUF_CLASSES]) {
+    obuf_parse_normalized(server_config.client_output_buffer_limit, out);
+}
+
+static int obuf_normalize(const char *cur, int argc, char **argv, char **out, char *err, size_t errlen) {
+    obuf_limit lim[OBUF_CLASSES];
+    obuf_parse_normalized(cur, lim);
+    if (argc % 4) {
+        snprintf(err, errlen, "Wrong number of arguments in buffer limit configuration.");
+        return -1;
+    }
+    /* Check every group before taking any, as Redis does. */
+    obuf_limit next[OBUF_CLASSES];
+    memcpy(next, lim, sizeof(next));
+    for (int j = 0; j < argc; j += 4) {
+        int cls = obuf_class(argv[j]);
+        if (cls < 0) {
+            snprintf(err, errlen, "Invalid client class specified in buffer limit configuration.");
+            return -1;
+        }
+        long long hard, soft;
+        long long secs;
+        if (parse_memory(argv[j + 1], &hard) != MEM_OK || parse_memory(argv[j + 2], &soft) != MEM_OK ||
+            !util_str2ll(argv[j + 3], strlen(argv[j + 3]), &secs) || secs < 0) {
+            snprintf(err, errlen, "Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+            return -1;
+        }
+        next[cls] = (obuf_limit){hard, soft, secs};
+    }
+    sbuf b = {0};
+    char num[96];
+    for (int c = 0; c < OBUF_CLASSES; c++) {
+        snprintf(num, sizeof(num), "%s%s %lld %lld %lld", c ? " " : "", obuf_class_names[c], next[c].hard,
+                 next[c].soft, next[c].soft_seconds);
+        sb_cat(&b, num);
+    }
+    *out = sb_take(&b);
+    return 0;
+}
+
 static void range_error(const config_option *o, char *err, size_t errlen) {
     if (o->flags & CF_OCTAL)
         snprintf(err, errlen, "argument must be between %llo and %llo inclusive",
@@ -551,6 +626,7 @@ static int parse_value(const config_option *o, int argc, char **argv, config_val
         enum_error(o, err, errlen);
         return -1;
     case CT_STRING:
+        if (o->normalize) return o->normalize(*(char **)field_of(o), argc, argv, &out->s, err, errlen);
         if (o->flags & CF_MULTI_ARG) {
             if (argc > BIND_MAX) {
                 snprintf(err, errlen, "Too many bind addresses specified.");

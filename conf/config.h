@@ -73,6 +73,9 @@ typedef struct strata_config {
     int maxmemory_samples;      /* 5 */
     int lfu_log_factor;         /* 10 */
     int lfu_decay_time;         /* minutes, 1 */
+    /* clients */
+    char *client_output_buffer_limit; /* "normal h s sec slave h s sec pubsub h s sec", bytes
+                                         (config_obuf_limits() reads it) */
     /* client-side caching */
     long long tracking_table_max_keys; /* keys CLIENT TRACKING remembers, 1000000; 0 = no limit */
 } strata_config;
@@ -182,5 +185,14 @@ extern void (*config_apply_hook)(const char *name);
  * "ERR CONFIG SET failed (possibly related to argument '<name>') - <problem>".
  * May be NULL. */
 extern int (*config_try_apply_hook)(const char *name, char *err, size_t errlen);
+
+/* client-output-buffer-limit, per client class, in Redis's class order. */
+enum { OBUF_NORMAL, OBUF_REPLICA, OBUF_PUBSUB, OBUF_CLASSES };
+typedef struct obuf_limit {
+    long long hard, soft;  /* bytes; 0 = none */
+    long long soft_seconds;
+} obuf_limit;
+/* The limits server_config.client_output_buffer_limit holds. */
+void config_obuf_limits(obuf_limit out[OBUF_CLASSES]);
 
 #endif

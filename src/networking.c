@@ -132,6 +132,44 @@ void client_mark_pending(client *c) {
     server.pending_writes = c;
 }
 
+#define PROTO_REPLY_CHUNK_BYTES (16 * 1024)
+
+static obuf_limit output_limits[OBUF_CLASSES];
+static int output_limits_loaded;
+
+void net_load_output_limits(void) {
+    config_obuf_limits(output_limits);
+    output_limits_loaded = 1;
+}
+
+/* Redis's checkClientOutputBufferLimits + closeClientOnOutputBufferLimitReached
+ * (asynchronously: the client is freed at the end of the turn and takes no
+ * more output meanwhile). Replicas do not exist here: two classes apply. */
+void client_check_output_limit(client *c) {
+    if (!output_limits_loaded) net_load_output_limits();
+    const obuf_limit *l = &output_limits[(c->flags & CLIENT_PUBSUB) ? OBUF_PUBSUB : OBUF_NORMAL];
+    if ((!l->hard && !l->soft) || (c->flags & CLIENT_CLOSE_ASAP)) return;
+    /* Redis counts only the reply list beyond its 16k static buffer, so a
+     * small reply never trips a tiny limit: count the same way. */
+    long long used = (long long)(c->olen - c->osent) - PROTO_REPLY_CHUNK_BYTES;
+    if (used < 0) used = 0;
+    int over = l->hard && used >= l->hard;
+    if (!over && l->soft && used >= l->soft) {
+        long long now = util_mstime();
+        if (!c->obuf_soft_since_ms)
+            c->obuf_soft_since_ms = now;
+        else if ((now - c->obuf_soft_since_ms) / 1000 > l->soft_seconds)
+            over = 1;
+    } else if (!over) {
+        c->obuf_soft_since_ms = 0;
+    }
+    if (!over) return;
+    char info[1024];
+    client_info_string(c, info, sizeof(info));
+    server_log(LOG_WARNING, "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", info);
+    client_close_asap(c);
+}
+
 void client_close_asap(client *c) {
     c->flags |= CLIENT_CLOSE_ASAP;
     client_mark_pending(c);

@@ -25,12 +25,10 @@
  * and the (un)subscribe confirmations are pushes: RESP3 clients get them as
  * ">" out-of-band replies and may run any command while subscribed; RESP2
  * clients get arrays and are held to subscribed mode (only (P|S)(UN)SUBSCRIBE,
- * PING and QUIT; pubsub_deny_command). A
- * subscriber that does not read would grow its buffer without bound, so
- * clients in subscribed mode get Redis's default client-output-buffer-limit
- * for the pubsub class: closed when their pending output reaches 32mb, or
- * stays at 8mb or more for over 60 seconds. (Hard-coded: the limits are not
- * configurable yet.)
+ * PING and QUIT; pubsub_deny_command). A subscriber that does not read
+ * would grow its buffer without bound: the pubsub class of
+ * client-output-buffer-limit (default 32mb hard, 8mb for 60 s soft) closes
+ * it (networking.c, client_check_output_limit).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -42,10 +40,6 @@
 #include "strmap.h"
 #include "util.h"
 
-/* Redis's default "client-output-buffer-limit pubsub 32mb 8mb 60". */
-#define PUBSUB_OBUF_HARD_LIMIT (32LL * 1024 * 1024)
-#define PUBSUB_OBUF_SOFT_LIMIT (8LL * 1024 * 1024)
-#define PUBSUB_OBUF_SOFT_SECONDS 60
 
 /* ---------------------------------------------------------------------------
  * Namespaces, channels and subscriptions
@@ -74,7 +68,6 @@ struct ps_node {
 struct pubsub_client {
     strmap subs[PS_NSPACES];                          /* name -> ps_node */
     ps_node *head[PS_NSPACES], *tail[PS_NSPACES]; /* oldest first */
-    long long soft_limit_since_ms;                /* pending output >= soft limit since (0: not) */
 };
 
 static struct {
@@ -215,31 +208,6 @@ static void reply_confirmation(client *c, const char *kind, const char *name, si
     push_end(c);
 }
 
-/* Redis's checkClientOutputBufferLimits for the pubsub class, then
- * closeClientOnOutputBufferLimitReached (asynchronously: the client is
- * freed at the end of the turn, and takes no more output meanwhile). */
-static void check_output_limit(client *c) {
-    if (!(c->flags & CLIENT_PUBSUB) || (c->flags & CLIENT_CLOSE_ASAP) || !c->pubsub) return;
-    long long used = (long long)(c->olen - c->osent);
-    int over = 0;
-    if (used >= PUBSUB_OBUF_HARD_LIMIT) {
-        over = 1;
-    } else if (used >= PUBSUB_OBUF_SOFT_LIMIT) {
-        long long now = util_mstime();
-        if (!c->pubsub->soft_limit_since_ms)
-            c->pubsub->soft_limit_since_ms = now;
-        else if (now - c->pubsub->soft_limit_since_ms > PUBSUB_OBUF_SOFT_SECONDS * 1000LL)
-            over = 1;
-    } else {
-        c->pubsub->soft_limit_since_ms = 0;
-    }
-    if (!over) return;
-    char info[1024];
-    client_info_string(c, info, sizeof(info));
-    server_log(LOG_WARNING, "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", info);
-    client_close_asap(c);
-}
-
 /* "message"/"smessage" (pattern NULL) or "pmessage" to one subscriber. */
 static void deliver(client *c, const char *kind, const ps_chan *pattern, const resp_arg *channel,
                     const resp_arg *msg) {
@@ -250,7 +218,6 @@ static void deliver(client *c, const char *kind, const ps_chan *pattern, const r
     reply_bulk(c, channel->ptr, channel->len);
     reply_bulk(c, msg->ptr, msg->len);
     push_end(c);
-    check_output_limit(c);
 }
 
 /* Returns the number of receivers, counting a client once per matching

@@ -44,6 +44,7 @@ void reply_raw(client *c, const char *s, size_t len) {
     memcpy(c->obuf + c->olen, s, len);
     c->olen += len;
     client_mark_pending(c);
+    client_check_output_limit(c);
 }
 
 void reply_str(client *c, const char *s) { reply_raw(c, s, strlen(s)); }

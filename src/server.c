@@ -329,6 +329,8 @@ static int config_try_apply(const char *name, char *err, size_t errlen) {
         }
     } else if (!strcmp(name, "rocksdb-block-cache-size")) {
         tier_set_block_cache_capacity((uint64_t)server_config.rocksdb_block_cache_size);
+    } else if (!strcmp(name, "client-output-buffer-limit")) {
+        net_load_output_limits();
     } else if (!strcmp(name, "maxmemory") || !strcmp(name, "maxmemory-policy") || !strncmp(name, "lfu-", 4)) {
         apply_hot_config();
     }

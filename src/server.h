@@ -63,6 +63,7 @@ typedef struct client {
         uint64_t ticket;
     } *marks;
     int nmarks, capmarks;
+    long long obuf_soft_since_ms; /* output at or over the soft limit since then (0: not) */
     /* state */
     int db;
     int resp;          /* protocol version: 2, or 3 after HELLO 3 (reply.c writes accordingly) */
@@ -156,6 +157,12 @@ void client_close_after_reply(client *c);
 void client_close_asap(client *c); /* freed at the end of the turn */
 /* Put c on server.pending_writes (its output is looked at after commit). */
 void client_mark_pending(client *c);
+/* client-output-buffer-limit: close c (at the end of the turn) when its
+ * unsent output passes its class's hard limit, or its soft limit for longer
+ * than allowed. reply.c calls it as output grows. */
+void client_check_output_limit(client *c);
+/* Re-read client-output-buffer-limit (at start and on CONFIG SET). */
+void net_load_output_limits(void);
 void net_flush_pending(void);
 /* Output up to what sync ticket `synced` covers may now leave. */
 void net_release_synced(uint64_t synced);
