@@ -330,9 +330,9 @@ static void check_output_limit(client *c) {
         c->pubsub->soft_limit_since_ms = 0;
     }
     if (!over) return;
-    char info[1024];
-    client_info_string(c, info, sizeof(info));
+    char *info = client_info_string(c);
     server_log(LOG_WARNING, "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", info);
+    free(info);
     client_close_asap(c);
 }
 
