@@ -669,7 +669,7 @@ static int client_is_type(const client *o, int type) {
 
 static void client_list(client *c) {
     text t = {0};
-    char line[1024];
+    char *line;
     int by_id = c->argc > 3 && arg_is(c, 2, "ID");
     int type = CLIENT_TYPE_ANY;
     if (c->argc > 2 && !by_id) {
@@ -689,8 +689,9 @@ static void client_list(client *c) {
             }
             client *o = client_by_id((uint64_t)id);
             if (!o) continue;
-            client_info_string(o, line, sizeof(line));
+            line = client_info_string(o);
             text_add(&t, "%s\n", line);
+            free(line);
         }
     } else {
         /* Oldest first, as Redis lists them. */
@@ -698,8 +699,9 @@ static void client_list(client *c) {
         while (last && last->next) last = last->next;
         for (client *o = last; o; o = o->prev) {
             if (!client_is_type(o, type)) continue;
-            client_info_string(o, line, sizeof(line));
+            line = client_info_string(o);
             text_add(&t, "%s\n", line);
+            free(line);
         }
     }
     reply_verbatim(c, t.p ? t.p : "", t.len);
@@ -792,7 +794,6 @@ static void client_reply(client *c) {
 }
 
 void clientCommand(client *c) {
-    char line[1024];
     if (tracking_client_subcommand(c)) return;
     if (arg_is(c, 1, "ID")) {
         if (c->argc != 2) return reply_sub_arity(c, "client", "id");
@@ -807,9 +808,12 @@ void clientCommand(client *c) {
         client_list(c);
     } else if (arg_is(c, 1, "INFO")) {
         if (c->argc != 2) return reply_sub_arity(c, "client", "info");
-        client_info_string(c, line, sizeof(line));
-        strcat(line, "\n");
-        reply_verbatim(c, line, strlen(line));
+        text t = {0};
+        char *line = client_info_string(c);
+        text_add(&t, "%s\n", line);
+        reply_verbatim(c, t.p, t.len);
+        free(line);
+        free(t.p);
     } else if (arg_is(c, 1, "KILL")) {
         if (c->argc < 3) return reply_sub_arity(c, "client", "kill");
         client_kill(c);

@@ -15,6 +15,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,9 +165,9 @@ void client_check_output_limit(client *c) {
         c->obuf_soft_since_ms = 0;
     }
     if (!over) return;
-    char info[1024];
-    client_info_string(c, info, sizeof(info));
+    char *info = client_info_string(c);
     server_log(LOG_WARNING, "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", info);
+    free(info);
     client_close_asap(c);
 }
 
@@ -527,16 +528,34 @@ static void client_flags_string(const client *c, char *out) {
     *p = 0;
 }
 
+/* printf into a malloc'd string of the size it needs (the caller frees). */
+static char *format_alloc(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *format_alloc(const char *fmt, ...) {
+    va_list ap, again;
+    va_start(ap, fmt);
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = malloc(n < 0 ? 1 : (size_t)n + 1);
+    if (n < 0)
+        s[0] = 0;
+    else
+        vsnprintf(s, (size_t)n + 1, fmt, again);
+    va_end(again);
+    return s;
+}
+
 /* One CLIENT LIST line, as Redis 7 prints it (fields we do not track are
- * printed with the neutral values Redis uses for an idle client). */
-void client_info_string(client *c, char *buf, size_t cap) {
+ * printed with the neutral values Redis uses for an idle client). A client
+ * name has no length limit, so neither has the line: it is malloc'd. */
+char *client_info_string(client *c) {
     long long now = util_mstime();
     const char *cmd = c->lastcmd_name ? c->lastcmd_name : "NULL";
     long sub, psub, ssub;
     char flags[16];
     pubsub_client_counts(c, &sub, &psub, &ssub);
     client_flags_string(c, flags);
-    snprintf(buf, cap,
+    return format_alloc(
              "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%ld psub=%ld "
              "ssub=%ld multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=0 "
              "oll=0 omem=0 tot-mem=%zu events=r cmd=%s user=default redir=%lld resp=%d",

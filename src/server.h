@@ -174,7 +174,8 @@ void net_drop_held(void);
 int net_listen(void);
 void net_close_listeners(void);
 int net_relisten_tcp(void);
-void client_info_string(client *c, char *buf, size_t cap);
+/* One CLIENT LIST line, without its newline. The caller frees it. */
+char *client_info_string(client *c);
 
 /* ---- reply.c: append to a client's output ---- */
 void reply_raw(client *c, const char *s, size_t len);

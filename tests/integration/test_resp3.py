@@ -491,3 +491,18 @@ def test_random_protocol_sequences_match_redis(strata, oracle_clean):
             pytest.fail("seed %d round %d: streams differ at byte %d\n strata: %r\n redis:  %r\ncommands: %s"
                         % (seed, round_no, i, got[max(0, i - 150):i + 150], want[max(0, i - 150):i + 150],
                            " | ".join(" ".join(a) for a in cmds)), pytrace=False)
+
+
+def test_client_info_long_name(strata, oracle_clean):
+    """A client name has no length limit, and neither has its CLIENT
+    LIST/INFO line (it used to be cut at 1 KB, overrunning a buffer)."""
+    name = "n" * 5000
+    for srv in (strata, oracle_clean):
+        with srv.client() as c, srv.client() as other:
+            assert c.call("CLIENT", "SETNAME", name) == b"+OK\r\n"
+            for proto in ("2", "3"):
+                c.call("HELLO", proto)
+                info = c.call_reply("CLIENT", "INFO").py().decode()
+                assert info.endswith(" resp=%s\n" % proto) and (" name=%s " % name) in info
+                lst = other.call_reply("CLIENT", "LIST").py().decode()
+                assert (" name=%s " % name) in lst and lst.endswith("\n")
