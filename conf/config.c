@@ -400,7 +400,12 @@ static const config_option options[] = {
      * refuses CONFIG SET dir by default too (protected config). */
     {.name = "dir", .type = CT_STRING, .flags = CF_PROTECTED, .offset = OFF(dir),
      .def_str = "./strata-data"},
-    {.name = "requirepass", .type = CT_STRING, .offset = OFF(requirepass), .def_str = ""},
+    {.name = "requirepass", .type = CT_STRING, .flags = CF_APPLY, .offset = OFF(requirepass),
+     .def_str = ""},
+    {.name = "aclfile", .type = CT_STRING, .flags = CF_IMMUTABLE, .offset = OFF(aclfile), .def_str = ""},
+    {.name = "acllog-max-len", .type = CT_INT, .flags = CF_CLAMP, .offset = OFF(acllog_max_len), .min = 0,
+     .max = LONG_MAX, .clamp_min = 0, .clamp_max = INT_MAX, .def = 128},
+    {.name = "protected-mode", .type = CT_BOOL, .offset = OFF(protected_mode), .def = 1},
     {.name = "hz", .type = CT_INT, .flags = CF_CLAMP, .offset = OFF(hz), .min = 0,
      .max = INT_MAX, .clamp_min = 1, .clamp_max = 500, .def = 10},
     /* persistence */

@@ -53,7 +53,11 @@ typedef struct strata_config {
     int loglevel;               /* LOG_* ; "debug|verbose|notice|warning" */
     char *logfile;              /* "" = stdout */
     char *dir;                  /* data directory: "./strata-data" by default */
-    char *requirepass;          /* "" = none */
+    char *requirepass;          /* "" = none: the default user's password (acl.c) */
+    char *aclfile;              /* "" = none: users load from / save to this file */
+    int acllog_max_len;         /* 128: ACL LOG entries kept */
+    int protected_mode;         /* yes: no password on the default user means
+                                   only loopback clients are served */
     int hz;                     /* 10; like Redis any 0..INT_MAX is accepted and
                                    the stored value is clamped to 1..500 */
     /* persistence */

@@ -43,30 +43,26 @@ void timeCommand(client *c) {
     reply_bulk_longlong(c, us % 1000000);
 }
 
-/* AUTH [username] password. Until ACLs exist the only user is "default",
- * whose password is requirepass (none: any password is accepted for it). */
+/* AUTH [username] password: the user check itself is auth_check_password
+ * (acl.c), shared with HELLO AUTH. The one-argument form is the default
+ * user's, and an error when that user needs no password (as Redis 7.0). */
 void authCommand(client *c) {
     if (c->argc > 3) {
         reply_error(c, ERR_SYNTAX);
         return;
     }
-    const char *pass = server_config.requirepass;
-    int nopass = !pass || !pass[0];
-    if (c->argc == 2 && nopass) {
+    if (c->argc == 2 && acl_default_user_nopass()) {
         reply_error(c, "ERR AUTH <password> called without any password configured for the default user. "
                        "Are you sure your configuration is correct?");
         return;
     }
     const resp_arg *given = &c->argv[c->argc - 1];
-    int user_ok = c->argc == 2 || arg_is(c, 1, "default");
-    int pass_ok = nopass || (given->len == strlen(pass) && memcmp(given->ptr, pass, given->len) == 0);
-    if (!user_ok || !pass_ok) {
-        server_log(LOG_VERBOSE, "Failed AUTH attempt from client id=%llu addr=%s", (unsigned long long)c->id,
-                   c->addr);
+    const char *user = c->argc == 3 ? c->argv[1].ptr : "default";
+    size_t ulen = c->argc == 3 ? c->argv[1].len : 7;
+    if (auth_check_password(c, user, ulen, given->ptr, given->len) < 0) {
         reply_error(c, "WRONGPASS invalid username-password pair or user is disabled.");
         return;
     }
-    c->authenticated = 1;
     reply_ok(c);
 }
 
@@ -257,18 +253,22 @@ static void info_persistence(text *t) {
 static void info_stats(text *t) {
     tier_hot_info hi;
     tier_hot_stats(&hi);
+    long long acl_auth, acl_cmd, acl_key, acl_channel;
+    acl_info_stats(&acl_auth, &acl_cmd, &acl_key, &acl_channel);
     text_add(t,
              "# Stats\r\ntotal_connections_received:%lld\r\ntotal_commands_processed:%lld\r\n"
              "instantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:%lld\r\ntotal_net_output_bytes:%lld\r\n"
              "rejected_connections:%lld\r\nexpired_keys:%lld\r\nevicted_keys:%lld\r\n"
              "keyspace_hits:%lld\r\nkeyspace_misses:%lld\r\npubsub_channels:%ld\r\npubsub_patterns:%ld\r\n"
              "pubsubshard_channels:%ld\r\n"
+             "acl_access_denied_auth:%lld\r\nacl_access_denied_cmd:%lld\r\nacl_access_denied_key:%lld\r\n"
+             "acl_access_denied_channel:%lld\r\n"
              "hot_tier_hits:%llu\r\nhot_tier_misses:%llu\r\ncold_reads:%llu\r\npromotions:%llu\r\n",
              server.stat_numconnections, server.stat_numcommands, server.stat_net_input_bytes,
              server.stat_net_output_bytes, server.stat_rejected_conn, server.stat_expiredkeys,
              server.stat_evictedkeys, server.stat_keyspace_hits, server.stat_keyspace_misses,
-             pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_channel_count(),
-             (unsigned long long)hi.hits, (unsigned long long)hi.misses, (unsigned long long)hi.cold_reads,
+             pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_channel_count(), acl_auth, acl_cmd,
+             acl_key, acl_channel, (unsigned long long)hi.hits, (unsigned long long)hi.misses, (unsigned long long)hi.cold_reads,
              (unsigned long long)hi.promotions);
 }
 
@@ -399,6 +399,35 @@ static void reply_command_docs(client *c, const command *cmd) {
     }
 }
 
+/* COMMAND GETKEYS command [arg ...]: the keys command_get_keys finds. */
+static void command_getkeys(client *c) {
+    if (c->argc < 3) return reply_sub_arity(c, "command", "getkeys");
+    const command *cmd = command_lookup(c->argv[2].ptr, c->argv[2].len);
+    int argc = c->argc - 2;
+    const resp_arg *argv = c->argv + 2;
+    if (!cmd) {
+        reply_error(c, "ERR Invalid command specified");
+        return;
+    }
+    if (!command_has_keys(cmd, argc, argv)) {
+        reply_error(c, "ERR The command has no key arguments");
+        return;
+    }
+    if ((cmd->arity > 0 && cmd->arity != argc) || argc < -cmd->arity) {
+        reply_error(c, "ERR Invalid number of arguments specified for command");
+        return;
+    }
+    key_ref *keys = NULL;
+    int n = command_get_keys(cmd, argc, argv, &keys);
+    if (n == 0) {
+        reply_error(c, "ERR Invalid arguments specified for command");
+        return;
+    }
+    reply_array_len(c, n);
+    for (int i = 0; i < n; i++) reply_bulk(c, argv[keys[i].pos].ptr, argv[keys[i].pos].len);
+    free(keys);
+}
+
 void commandCommand(client *c) {
     int n = command_count();
     if (c->argc == 1) {
@@ -431,6 +460,8 @@ void commandCommand(client *c) {
         }
         reply_array_len(c, c->argc - 2);
         for (int i = 2; i < c->argc; i++) reply_command_info(c, command_lookup(c->argv[i].ptr, c->argv[i].len));
+    } else if (arg_is(c, 1, "GETKEYS")) {
+        command_getkeys(c);
     } else if (arg_is(c, 1, "DOCS")) {
         if (c->argc == 2) {
             reply_map_len(c, n);
@@ -506,6 +537,7 @@ void configCommand(client *c) {
         server.stat_numcommands = server.stat_numconnections = server.stat_rejected_conn = 0;
         server.stat_expiredkeys = server.stat_keyspace_hits = server.stat_keyspace_misses = 0;
         server.stat_evictedkeys = 0;
+        acl_reset_stats();
         tier_hot_reset_stats();
         server.stat_net_input_bytes = server.stat_net_output_bytes = 0;
         server.stat_commits = server.stat_commit_usec = 0;
@@ -597,6 +629,7 @@ static void client_list(client *c) {
 /* CLIENT KILL addr:port, or CLIENT KILL <filter> <value> ... */
 static void client_kill(client *c) {
     const char *addr = NULL, *laddr = NULL;
+    const resp_arg *user = NULL;
     long long id = 0;
     int skipme = 1, old_form = c->argc == 3;
     if (old_form) {
@@ -624,10 +657,11 @@ static void client_kill(client *c) {
                     return;
                 }
             } else if (arg_is(c, i, "USER")) {
-                if (!arg_is(c, i + 1, "default")) {
+                if (!acl_user_exists(c->argv[i + 1].ptr, c->argv[i + 1].len)) {
                     reply_errorf(c, "ERR No such user '%s'", c->argv[i + 1].ptr);
                     return;
                 }
+                user = &c->argv[i + 1];
             } else if (arg_is(c, i, "SKIPME")) {
                 if (arg_is(c, i + 1, "yes")) skipme = 1;
                 else if (arg_is(c, i + 1, "no")) skipme = 0;
@@ -646,6 +680,10 @@ static void client_kill(client *c) {
         if (addr && strcmp(o->addr, addr) != 0) continue;
         if (laddr && strcmp(o->laddr, laddr) != 0) continue;
         if (id && o->id != (uint64_t)id) continue;
+        if (user) {
+            const char *un = acl_user_name(o->user);
+            if (strlen(un) != user->len || memcmp(un, user->ptr, user->len) != 0) continue;
+        }
         if (o == c && skipme) continue;
         killed++;
         if (o == c)

@@ -305,6 +305,8 @@ static int config_try_apply(const char *name, char *err, size_t errlen) {
             snprintf(err, errlen, "Unable to listen on this port");
             return -1;
         }
+    } else if (!strcmp(name, "requirepass")) {
+        acl_apply_requirepass();
     } else if (!strcmp(name, "rocksdb-block-cache-size")) {
         tier_set_block_cache_capacity((uint64_t)server_config.rocksdb_block_cache_size);
     }
@@ -343,6 +345,13 @@ int server_start(void) {
     }
     server_log(LOG_NOTICE, "Store opened in %.3f seconds (%s)", (util_ustime() - t0) / 1e6, server_config.dir);
     memory_note_startup();
+    char aclerr[4096];
+    if (acl_init(aclerr, sizeof(aclerr)) < 0) {
+        server_log(LOG_WARNING, "%s", aclerr);
+        fprintf(stderr, "%s\n", aclerr);
+        tier_close();
+        return -1;
+    }
     if (net_listen() < 0) {
         tier_close();
         return -1;

@@ -1,0 +1,1542 @@
+/* acl.c - users, AUTH, the per-command permission check, ACL LOG and the
+ * ACL command (Redis 7.0's ACL, without selectors).
+ *
+ * A user is a set of passwords (SHA-256 hex, as Redis keeps them: the clear
+ * text is never stored), on/off and nopass flags, and its permissions:
+ *
+ *   commands  one byte per "ACL id": every row of the command table, then
+ *             every subcommand of a container command ("config|get"), which
+ *             Redis treats as a command of its own in rules and categories.
+ *             `future` says +@all was the last whole-set rule, so commands
+ *             added later are allowed too (and the description starts with
+ *             "+@all").
+ *   keys      glob patterns, each for reading, writing or both (~, %R~, %W~)
+ *   channels  glob patterns for pub/sub channels (&)
+ *
+ * Rules are applied to a copy of the user and only stored when all of them
+ * parse, so ACL SETUSER is all or nothing, as in Redis.
+ *
+ * The description of a user (ACL LIST, GETUSER "commands", ACL SAVE) is not a
+ * log of the rules given but Redis 7.0's reconstruction from the bitmap:
+ * start from +@all or -@all, add every category more than half covered (or
+ * remove every category more than half uncovered), then name the single
+ * commands still different. The single commands come in command-table
+ * order; Redis walks a hash table there, so its order is arbitrary.
+ *
+ * The users live in one array sorted by name (ACL USERS and LIST order).
+ * The ACL LOG is an array, newest first, at most acllog-max-len entries.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "acl.h"
+#include "server.h"
+#include "util.h"
+
+/* ---------------------------------------------------------------------------
+ * SHA-256 (FIPS 180-4), for password hashes
+ * ------------------------------------------------------------------------ */
+
+typedef struct sha256_ctx {
+    uint32_t h[8];
+    uint64_t len;
+    unsigned char buf[64];
+    size_t nbuf;
+} sha256_ctx;
+
+static const uint32_t sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROR32(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_block(sha256_ctx *s, const unsigned char *p) {
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ROR32(w[i - 15], 7) ^ ROR32(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ROR32(w[i - 2], 17) ^ ROR32(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4], f = s->h[5], g = s->h[6],
+             h = s->h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = h + (ROR32(e, 6) ^ ROR32(e, 11) ^ ROR32(e, 25)) + ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
+        uint32_t t2 = (ROR32(a, 2) ^ ROR32(a, 13) ^ ROR32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    s->h[0] += a;
+    s->h[1] += b;
+    s->h[2] += c;
+    s->h[3] += d;
+    s->h[4] += e;
+    s->h[5] += f;
+    s->h[6] += g;
+    s->h[7] += h;
+}
+
+static void sha256_update(sha256_ctx *s, const unsigned char *p, size_t n) {
+    s->len += n;
+    while (n > 0) {
+        size_t take = 64 - s->nbuf < n ? 64 - s->nbuf : n;
+        memcpy(s->buf + s->nbuf, p, take);
+        s->nbuf += take;
+        p += take;
+        n -= take;
+        if (s->nbuf == 64) {
+            sha256_block(s, s->buf);
+            s->nbuf = 0;
+        }
+    }
+}
+
+/* The 64 lowercase hex digits of SHA-256(p), NUL-terminated. */
+static void sha256_hex(const char *p, size_t n, char out[65]) {
+    sha256_ctx s = {{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+                     0x5be0cd19},
+                    0, {0}, 0};
+    sha256_update(&s, (const unsigned char *)p, n);
+    uint64_t bits = s.len * 8;
+    unsigned char pad = 0x80, zero = 0, lenbuf[8];
+    sha256_update(&s, &pad, 1);
+    while (s.nbuf != 56) sha256_update(&s, &zero, 1);
+    for (int i = 0; i < 8; i++) lenbuf[i] = (unsigned char)(bits >> (56 - 8 * i));
+    sha256_update(&s, lenbuf, 8);
+    for (int i = 0; i < 8; i++) snprintf(out + 8 * i, 9, "%08x", s.h[i]);
+}
+
+/* ---------------------------------------------------------------------------
+ * Categories and ACL ids
+ * ------------------------------------------------------------------------ */
+
+/* Redis's order: ACL CAT lists them so. */
+static const char *categories[] = {
+    "keyspace", "read",     "write",     "set",   "sortedset", "list",       "hash",
+    "string",   "bitmap",   "hyperloglog", "geo", "stream",    "pubsub",     "admin",
+    "fast",     "slow",     "blocking",  "dangerous", "connection", "transaction", "scripting",
+};
+#define NCATS ((int)(sizeof(categories) / sizeof(categories[0])))
+
+static int category_index(const char *name, size_t len) {
+    for (int i = 0; i < NCATS; i++)
+        if (strlen(categories[i]) == len && strncasecmp(categories[i], name, len) == 0) return i;
+    return -1;
+}
+
+static uint32_t parse_categories(const char *acl) {
+    uint32_t cats = 0;
+    for (const char *p = acl; p && *p;) {
+        while (*p == ' ') p++;
+        const char *w = p;
+        while (*p && *p != ' ') p++;
+        int i = category_index(w, (size_t)(p - w));
+        if (i >= 0) cats |= 1u << i;
+    }
+    return cats;
+}
+
+typedef struct acl_cmd {
+    char name[64];       /* "get", "config|get" */
+    const command *cmd;  /* the table row (the parent's, for a subcommand) */
+    int parent;          /* ACL id of the parent; -1 for a top-level command */
+    int first_sub, nsubs;
+    uint32_t cats;
+} acl_cmd;
+
+static acl_cmd *ids;
+static int nids;
+
+static void build_ids(void) {
+    int ncmd = command_count(), cap = ncmd + 64;
+    ids = calloc((size_t)cap, sizeof(*ids));
+    for (int i = 0; i < ncmd; i++) {
+        const command *cmd = command_at(i);
+        snprintf(ids[i].name, sizeof(ids[i].name), "%s", cmd->name);
+        ids[i].cmd = cmd;
+        ids[i].parent = -1;
+        ids[i].cats = parse_categories(cmd->acl);
+    }
+    nids = ncmd;
+    /* Subcommands: the "parent|sub" rows of the docs table are the ones
+     * strata implements; their categories come from keyspecs.c. */
+    for (int i = 0; i < ncmd; i++) {
+        size_t plen = strlen(ids[i].name);
+        ids[i].first_sub = nids;
+        for (int j = 0; j < command_doc_count(); j++) {
+            const char *dn = command_doc_at(j)->name;
+            if (strncasecmp(dn, ids[i].name, plen) != 0 || dn[plen] != '|') continue;
+            if (nids == cap) {
+                cap *= 2;
+                ids = realloc(ids, sizeof(*ids) * (size_t)cap);
+            }
+            acl_cmd *s = &ids[nids++];
+            memset(s, 0, sizeof(*s));
+            snprintf(s->name, sizeof(s->name), "%s", dn);
+            for (char *q = s->name; *q; q++) *q = (char)tolower((unsigned char)*q);
+            s->cmd = ids[i].cmd;
+            s->parent = i;
+            s->cats = ids[i].cats;
+            for (const subcommand_acl *t = subcommand_acl_table; t->name; t++)
+                if (!strcasecmp(t->name, dn)) s->cats = parse_categories(t->acl);
+        }
+        ids[i].nsubs = nids - ids[i].first_sub;
+    }
+}
+
+static int id_lookup(const char *name, size_t len) {
+    for (int i = 0; i < nids; i++)
+        if (strlen(ids[i].name) == len && strncasecmp(ids[i].name, name, len) == 0) return i;
+    return -1;
+}
+
+/* The id a call runs under: the subcommand's for a container command with a
+ * known subcommand, else the command's. */
+static int id_of_call(const command *cmd, int argc, const resp_arg *argv) {
+    int id = (int)(cmd - command_at(0));
+    if (id < 0 || id >= command_count() || ids[id].cmd != cmd) return -1;
+    if (ids[id].nsubs && argc >= 2) {
+        size_t plen = strlen(ids[id].name);
+        for (int s = ids[id].first_sub; s < ids[id].first_sub + ids[id].nsubs; s++) {
+            const char *sub = ids[s].name + plen + 1;
+            if (strlen(sub) == argv[1].len && strncasecmp(sub, argv[1].ptr, argv[1].len) == 0) return s;
+        }
+    }
+    return id;
+}
+
+/* ---------------------------------------------------------------------------
+ * Users
+ * ------------------------------------------------------------------------ */
+
+enum { UF_ON = 1, UF_OFF = 2, UF_NOPASS = 4, UF_SKIP_SANITIZE = 8, UF_SANITIZE = 16 };
+static const struct {
+    int flag;
+    const char *name;
+} user_flags[] = {
+    {UF_ON, "on"}, {UF_OFF, "off"}, {UF_NOPASS, "nopass"},
+    {UF_SKIP_SANITIZE, "skip-sanitize-payload"}, {UF_SANITIZE, "sanitize-payload"},
+};
+#define NUSER_FLAGS ((int)(sizeof(user_flags) / sizeof(user_flags[0])))
+
+enum { KP_READ = 1, KP_WRITE = 2, KP_ALL = 3 };
+
+typedef struct pattern {
+    char *p;
+    size_t len;
+    int flags; /* KP_* for key patterns */
+} pattern;
+
+/* Allowed first arguments of a command whose bit is off ("+select|0"). */
+typedef struct firstargs {
+    char **args;
+    int n;
+} firstargs;
+
+struct acl_user {
+    char *name;
+    int flags;
+    char (*pass)[65];
+    int npass;
+    unsigned char *allowed; /* nids bytes */
+    firstargs *first;       /* nids entries, or NULL when none anywhere */
+    int future;
+    pattern *keys;
+    int nkeys, allkeys;
+    pattern *chans;
+    int nchans, allchannels;
+};
+
+static acl_user **users;
+static int nusers, capusers;
+static acl_user *default_user;
+
+static acl_user *user_new(const char *name, size_t len) {
+    acl_user *u = calloc(1, sizeof(*u));
+    u->name = malloc(len + 1);
+    memcpy(u->name, name, len);
+    u->name[len] = 0;
+    u->flags = UF_OFF;
+    u->allowed = calloc((size_t)nids, 1);
+    return u;
+}
+
+static void firstargs_clear(acl_user *u, int id) {
+    if (!u->first) return;
+    for (int i = 0; i < u->first[id].n; i++) free(u->first[id].args[i]);
+    free(u->first[id].args);
+    u->first[id].args = NULL;
+    u->first[id].n = 0;
+}
+
+static void patterns_free(pattern *p, int n) {
+    for (int i = 0; i < n; i++) free(p[i].p);
+    free(p);
+}
+
+static void user_free(acl_user *u) {
+    if (!u) return;
+    if (u->first)
+        for (int i = 0; i < nids; i++) firstargs_clear(u, i);
+    free(u->first);
+    free(u->name);
+    free(u->pass);
+    free(u->allowed);
+    patterns_free(u->keys, u->nkeys);
+    patterns_free(u->chans, u->nchans);
+    free(u);
+}
+
+static pattern *patterns_copy(const pattern *p, int n) {
+    if (n == 0) return NULL;
+    pattern *c = malloc(sizeof(*c) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        c[i] = p[i];
+        c[i].p = malloc(p[i].len + 1);
+        memcpy(c[i].p, p[i].p, p[i].len + 1);
+    }
+    return c;
+}
+
+static acl_user *user_copy(const acl_user *src) {
+    acl_user *u = user_new(src->name, strlen(src->name));
+    u->flags = src->flags;
+    u->npass = src->npass;
+    if (src->npass) {
+        u->pass = malloc(sizeof(*u->pass) * (size_t)src->npass);
+        memcpy(u->pass, src->pass, sizeof(*u->pass) * (size_t)src->npass);
+    }
+    memcpy(u->allowed, src->allowed, (size_t)nids);
+    if (src->first) {
+        u->first = calloc((size_t)nids, sizeof(*u->first));
+        for (int i = 0; i < nids; i++) {
+            if (!src->first[i].n) continue;
+            u->first[i].n = src->first[i].n;
+            u->first[i].args = malloc(sizeof(char *) * (size_t)src->first[i].n);
+            for (int j = 0; j < src->first[i].n; j++) u->first[i].args[j] = strdup(src->first[i].args[j]);
+        }
+    }
+    u->future = src->future;
+    u->keys = patterns_copy(src->keys, src->nkeys);
+    u->nkeys = src->nkeys;
+    u->allkeys = src->allkeys;
+    u->chans = patterns_copy(src->chans, src->nchans);
+    u->nchans = src->nchans;
+    u->allchannels = src->allchannels;
+    return u;
+}
+
+/* Move everything of src into dst (dst keeps its address: clients point to
+ * it) and free src's shell. */
+static void user_replace(acl_user *dst, acl_user *src) {
+    acl_user tmp = *dst;
+    *dst = *src;
+    *src = tmp;
+    user_free(src);
+}
+
+static int user_cmp(const char *a, size_t alen, const char *b) {
+    size_t blen = strlen(b), n = alen < blen ? alen : blen;
+    int r = memcmp(a, b, n);
+    if (r) return r;
+    return alen < blen ? -1 : alen > blen;
+}
+
+/* Index of the user named name, or -(insertion point) - 1. */
+static int user_find(const char *name, size_t len) {
+    int lo = 0, hi = nusers - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2, r = user_cmp(name, len, users[mid]->name);
+        if (r == 0) return mid;
+        if (r < 0) hi = mid - 1;
+        else lo = mid + 1;
+    }
+    return -lo - 1;
+}
+
+static acl_user *user_get(const char *name, size_t len) {
+    int i = user_find(name, len);
+    return i >= 0 ? users[i] : NULL;
+}
+
+static void user_insert(acl_user *u) {
+    int i = user_find(u->name, strlen(u->name));
+    if (i >= 0) return;
+    i = -i - 1;
+    if (nusers == capusers) {
+        capusers = capusers ? capusers * 2 : 8;
+        users = realloc(users, sizeof(*users) * (size_t)capusers);
+    }
+    memmove(users + i + 1, users + i, sizeof(*users) * (size_t)(nusers - i));
+    users[i] = u;
+    nusers++;
+}
+
+static void user_remove_at(int i) {
+    memmove(users + i, users + i + 1, sizeof(*users) * (size_t)(nusers - i - 1));
+    nusers--;
+}
+
+acl_user *acl_default_user(void) { return default_user; }
+int acl_default_user_open(void) {
+    return (default_user->flags & UF_NOPASS) && !(default_user->flags & UF_OFF);
+}
+const char *acl_user_name(const acl_user *u) { return u ? u->name : "default"; }
+int acl_user_exists(const char *name, size_t len) { return user_get(name, len) != NULL; }
+int acl_default_user_nopass(void) { return (default_user->flags & UF_NOPASS) != 0; }
+
+/* ---------------------------------------------------------------------------
+ * Rules
+ * ------------------------------------------------------------------------ */
+
+/* Redis's texts for what went wrong with a rule. */
+static const char *ERR_RULE_UNKNOWN = "Unknown command or category name in ACL";
+static const char *ERR_RULE_SYNTAX = "Syntax error";
+static const char *ERR_RULE_KEYS_AFTER_ALL =
+    "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. "
+    "Try 'resetkeys' to start with an empty list of patterns";
+static const char *ERR_RULE_CHANNELS_AFTER_ALL =
+    "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. "
+    "Try 'resetchannels' to start with an empty list of channels";
+static const char *ERR_RULE_NO_PASS = "The password you are trying to remove from the user does not exist";
+static const char *ERR_RULE_BAD_HASH =
+    "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters";
+static const char *ERR_RULE_SUB_FIRSTARG = "Allowing first-arg of a subcommand is not supported";
+
+static void set_perm(acl_user *u, int id, int allow) {
+    u->allowed[id] = (unsigned char)allow;
+    firstargs_clear(u, id);
+    for (int s = ids[id].first_sub; s < ids[id].first_sub + ids[id].nsubs; s++) u->allowed[s] = (unsigned char)allow;
+}
+
+static void set_category(acl_user *u, int cat, int allow) {
+    for (int i = 0; i < nids; i++)
+        if (ids[i].cats & (1u << cat)) set_perm(u, i, allow);
+}
+
+static void set_all(acl_user *u, int allow) {
+    memset(u->allowed, allow, (size_t)nids);
+    if (u->first)
+        for (int i = 0; i < nids; i++) firstargs_clear(u, i);
+    u->future = allow;
+}
+
+static int has_space_or_nul(const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (isspace((unsigned char)s[i]) || s[i] == 0) return 1;
+    return 0;
+}
+
+static int valid_hash(const char *s, size_t len) {
+    if (len != 64) return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+    return 1;
+}
+
+static int pass_index(const acl_user *u, const char *hex) {
+    for (int i = 0; i < u->npass; i++)
+        if (!memcmp(u->pass[i], hex, 64)) return i;
+    return -1;
+}
+
+static void pass_add(acl_user *u, const char *hex) {
+    u->flags &= ~UF_NOPASS;
+    if (pass_index(u, hex) >= 0) return;
+    u->pass = realloc(u->pass, sizeof(*u->pass) * (size_t)(u->npass + 1));
+    memcpy(u->pass[u->npass], hex, 64);
+    u->pass[u->npass][64] = 0;
+    u->npass++;
+}
+
+static int pass_remove(acl_user *u, const char *hex) {
+    int i = pass_index(u, hex);
+    if (i < 0) return -1;
+    memmove(u->pass + i, u->pass + i + 1, sizeof(*u->pass) * (size_t)(u->npass - i - 1));
+    u->npass--;
+    return 0;
+}
+
+static void pattern_add(pattern **list, int *n, const char *p, size_t len, int flags) {
+    for (int i = 0; i < *n; i++) {
+        if ((*list)[i].len == len && !memcmp((*list)[i].p, p, len)) {
+            (*list)[i].flags |= flags;
+            return;
+        }
+    }
+    *list = realloc(*list, sizeof(**list) * (size_t)(*n + 1));
+    pattern *np = &(*list)[(*n)++];
+    np->p = malloc(len + 1);
+    memcpy(np->p, p, len);
+    np->p[len] = 0;
+    np->len = len;
+    np->flags = flags;
+}
+
+static void reset_keys(acl_user *u) {
+    patterns_free(u->keys, u->nkeys);
+    u->keys = NULL;
+    u->nkeys = 0;
+    u->allkeys = 0;
+}
+
+static void reset_channels(acl_user *u) {
+    patterns_free(u->chans, u->nchans);
+    u->chans = NULL;
+    u->nchans = 0;
+    u->allchannels = 0;
+}
+
+static int rule_is(const char *op, size_t len, const char *word) {
+    return strlen(word) == len && strncasecmp(op, word, len) == 0;
+}
+
+/* "+cmd", "-cmd", "+cmd|sub" (a subcommand, or a first argument of a
+ * command without subcommands). */
+static const char *rule_command(acl_user *u, const char *op, size_t len) {
+    int allow = op[0] == '+';
+    const char *name = op + 1;
+    size_t nlen = len - 1;
+    const char *bar = memchr(name, '|', nlen);
+    if (!bar || !allow) {
+        int id = id_lookup(name, nlen);
+        if (id < 0) return ERR_RULE_UNKNOWN;
+        set_perm(u, id, allow);
+        return NULL;
+    }
+    int parent = id_lookup(name, (size_t)(bar - name));
+    if (parent < 0) return ERR_RULE_UNKNOWN;
+    if (ids[parent].parent >= 0) return ERR_RULE_SUB_FIRSTARG;
+    size_t slen = nlen - (size_t)(bar - name) - 1;
+    if (slen == 0) return ERR_RULE_SYNTAX;
+    if (ids[parent].nsubs) {
+        int id = id_lookup(name, nlen);
+        if (id < 0) return ERR_RULE_UNKNOWN;
+        set_perm(u, id, 1);
+        return NULL;
+    }
+    /* A first argument (Redis logs a deprecation warning for these). */
+    server_log(LOG_WARNING,
+               "Deprecation warning: Allowing a first arg of an otherwise blocked command is a misuse of ACL and "
+               "may get disabled in the future (offender: %.*s)", (int)len, op);
+    if (u->allowed[parent]) return NULL;
+    if (!u->first) u->first = calloc((size_t)nids, sizeof(*u->first));
+    firstargs *fa = &u->first[parent];
+    for (int i = 0; i < fa->n; i++)
+        if (strlen(fa->args[i]) == slen && !strncasecmp(fa->args[i], bar + 1, slen)) return NULL;
+    fa->args = realloc(fa->args, sizeof(char *) * (size_t)(fa->n + 1));
+    char *a = malloc(slen + 1);
+    for (size_t i = 0; i < slen; i++) a[i] = (char)tolower((unsigned char)bar[1 + i]);
+    a[slen] = 0;
+    fa->args[fa->n++] = a;
+    return NULL;
+}
+
+/* Apply one rule to u. NULL, or Redis's text for what is wrong with it. */
+static const char *acl_set_rule(acl_user *u, const char *op, size_t len) {
+    if (len == 0) return ERR_RULE_SYNTAX;
+    if (rule_is(op, len, "on")) {
+        u->flags = (u->flags & ~UF_OFF) | UF_ON;
+    } else if (rule_is(op, len, "off")) {
+        u->flags = (u->flags & ~UF_ON) | UF_OFF;
+    } else if (rule_is(op, len, "skip-sanitize-payload")) {
+        u->flags = (u->flags & ~UF_SANITIZE) | UF_SKIP_SANITIZE;
+    } else if (rule_is(op, len, "sanitize-payload")) {
+        u->flags = (u->flags & ~UF_SKIP_SANITIZE) | UF_SANITIZE;
+    } else if (rule_is(op, len, "nopass")) {
+        u->flags |= UF_NOPASS;
+        u->npass = 0;
+    } else if (rule_is(op, len, "resetpass")) {
+        u->flags &= ~UF_NOPASS;
+        u->npass = 0;
+    } else if (rule_is(op, len, "allkeys") || (len == 2 && op[0] == '~' && op[1] == '*')) {
+        reset_keys(u);
+        u->allkeys = 1;
+    } else if (rule_is(op, len, "resetkeys")) {
+        reset_keys(u);
+    } else if (rule_is(op, len, "allchannels") || (len == 2 && op[0] == '&' && op[1] == '*')) {
+        reset_channels(u);
+        u->allchannels = 1;
+    } else if (rule_is(op, len, "resetchannels")) {
+        reset_channels(u);
+    } else if (rule_is(op, len, "allcommands") || rule_is(op, len, "+@all")) {
+        set_all(u, 1);
+    } else if (rule_is(op, len, "nocommands") || rule_is(op, len, "-@all")) {
+        set_all(u, 0);
+    } else if (rule_is(op, len, "reset")) {
+        u->flags = UF_OFF | UF_SANITIZE;
+        u->npass = 0;
+        reset_keys(u);
+        reset_channels(u);
+        set_all(u, 0);
+    } else if (op[0] == '>' || op[0] == '<') {
+        char hex[65];
+        sha256_hex(op + 1, len - 1, hex);
+        if (op[0] == '>') pass_add(u, hex);
+        else if (pass_remove(u, hex) < 0) return ERR_RULE_NO_PASS;
+    } else if (op[0] == '#' || op[0] == '!') {
+        if (!valid_hash(op + 1, len - 1)) return ERR_RULE_BAD_HASH;
+        if (op[0] == '#') pass_add(u, op + 1);
+        else if (pass_remove(u, op + 1) < 0) return ERR_RULE_NO_PASS;
+    } else if (op[0] == '~' || op[0] == '%') {
+        if (u->allkeys) return ERR_RULE_KEYS_AFTER_ALL;
+        int flags = 0;
+        size_t off = 1;
+        if (op[0] == '%') {
+            for (; off < len; off++) {
+                char ch = (char)toupper((unsigned char)op[off]);
+                if (ch == 'R' && !(flags & KP_READ)) flags |= KP_READ;
+                else if (ch == 'W' && !(flags & KP_WRITE)) flags |= KP_WRITE;
+                else if (op[off] == '~') break;
+                else return ERR_RULE_SYNTAX;
+            }
+            if (!flags || off == len) return ERR_RULE_SYNTAX;
+            off++;
+        } else {
+            flags = KP_ALL;
+        }
+        if (has_space_or_nul(op + off, len - off)) return ERR_RULE_SYNTAX;
+        if (flags == KP_ALL && len - off == 1 && op[off] == '*') {
+            reset_keys(u);
+            u->allkeys = 1;
+        } else {
+            pattern_add(&u->keys, &u->nkeys, op + off, len - off, flags);
+        }
+    } else if (op[0] == '&') {
+        if (u->allchannels) return ERR_RULE_CHANNELS_AFTER_ALL;
+        if (has_space_or_nul(op + 1, len - 1)) return ERR_RULE_SYNTAX;
+        pattern_add(&u->chans, &u->nchans, op + 1, len - 1, 0);
+    } else if ((op[0] == '+' || op[0] == '-') && len > 1 && op[1] == '@') {
+        int cat = category_index(op + 2, len - 2);
+        if (cat < 0) return ERR_RULE_UNKNOWN;
+        set_category(u, cat, op[0] == '+');
+    } else if ((op[0] == '+' || op[0] == '-') && len > 1) {
+        return rule_command(u, op, len);
+    } else {
+        return ERR_RULE_SYNTAX;
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * Describing a user
+ * ------------------------------------------------------------------------ */
+
+static void sb_add(char **s, size_t *len, size_t *cap, const char *p, size_t n) {
+    if (*len + n + 1 > *cap) {
+        *cap = (*len + n + 1) * 2;
+        *s = realloc(*s, *cap);
+    }
+    memcpy(*s + *len, p, n);
+    *len += n;
+    (*s)[*len] = 0;
+}
+
+typedef struct strbuf {
+    char *p;
+    size_t len, cap;
+} strbuf;
+
+static void sb_cat(strbuf *b, const char *s) { sb_add(&b->p, &b->len, &b->cap, s, strlen(s)); }
+static void sb_catlen(strbuf *b, const char *s, size_t n) { sb_add(&b->p, &b->len, &b->cap, s, n); }
+
+/* The command rules, Redis 7.0's way (see the top of the file). */
+static void describe_commands(const acl_user *u, strbuf *b) {
+    unsigned char *fake = malloc((size_t)nids);
+    int additive = !u->future;
+    memset(fake, u->future, (size_t)nids);
+    sb_cat(b, u->future ? "+@all " : "-@all ");
+    for (int c = 0; c < NCATS; c++) {
+        long on = 0, off = 0;
+        for (int i = 0; i < nids; i++)
+            if (ids[i].cats & (1u << c)) u->allowed[i] ? on++ : off++;
+        if ((additive && on > off) || (!additive && off > on)) {
+            for (int i = 0; i < nids; i++) {
+                if (!(ids[i].cats & (1u << c))) continue;
+                fake[i] = (unsigned char)additive;
+                for (int s = ids[i].first_sub; s < ids[i].first_sub + ids[i].nsubs; s++)
+                    fake[s] = (unsigned char)additive;
+            }
+            sb_cat(b, additive ? "+@" : "-@");
+            sb_cat(b, categories[c]);
+            sb_cat(b, " ");
+        }
+    }
+    for (int i = 0; i < command_count(); i++) {
+        int group[1 + 64], ng = 0;
+        group[ng++] = i;
+        for (int s = ids[i].first_sub; s < ids[i].first_sub + ids[i].nsubs && ng < 65; s++) group[ng++] = s;
+        for (int g = 0; g < ng; g++) {
+            int id = group[g];
+            if (u->allowed[id] != fake[id]) {
+                sb_cat(b, u->allowed[id] ? "+" : "-");
+                sb_cat(b, ids[id].name);
+                sb_cat(b, " ");
+                fake[id] = u->allowed[id];
+                if (id == i)
+                    for (int s = ids[i].first_sub; s < ids[i].first_sub + ids[i].nsubs; s++) fake[s] = u->allowed[i];
+            }
+            if (!u->allowed[id] && u->first && u->first[id].n) {
+                for (int a = 0; a < u->first[id].n; a++) {
+                    sb_cat(b, "+");
+                    sb_cat(b, ids[id].name);
+                    sb_cat(b, "|");
+                    sb_cat(b, u->first[id].args[a]);
+                    sb_cat(b, " ");
+                }
+            }
+        }
+    }
+    b->p[--b->len] = 0; /* the last space */
+    free(fake);
+}
+
+static void describe_keys(const acl_user *u, strbuf *b) {
+    if (u->allkeys) {
+        sb_cat(b, "~*");
+        return;
+    }
+    for (int i = 0; i < u->nkeys; i++) {
+        if (i) sb_cat(b, " ");
+        sb_cat(b, u->keys[i].flags == KP_ALL ? "~" : u->keys[i].flags == KP_READ ? "%R~" : "%W~");
+        sb_catlen(b, u->keys[i].p, u->keys[i].len);
+    }
+}
+
+static void describe_channels(const acl_user *u, strbuf *b) {
+    if (u->allchannels) {
+        sb_cat(b, "&*");
+        return;
+    }
+    for (int i = 0; i < u->nchans; i++) {
+        if (i) sb_cat(b, " ");
+        sb_cat(b, "&");
+        sb_catlen(b, u->chans[i].p, u->chans[i].len);
+    }
+}
+
+/* "on nopass #... ~* &* +@all": ACL LIST and ACL SAVE (after "user name "). */
+static void describe_user(const acl_user *u, strbuf *b) {
+    for (int i = 0; i < NUSER_FLAGS; i++) {
+        if (!(u->flags & user_flags[i].flag)) continue;
+        sb_cat(b, user_flags[i].name);
+        sb_cat(b, " ");
+    }
+    for (int i = 0; i < u->npass; i++) {
+        sb_cat(b, "#");
+        sb_catlen(b, u->pass[i], 64);
+        sb_cat(b, " ");
+    }
+    if (u->allkeys || u->nkeys) {
+        describe_keys(u, b);
+        sb_cat(b, " ");
+    }
+    if (u->allchannels) {
+        sb_cat(b, "&* ");
+    } else {
+        sb_cat(b, "resetchannels ");
+        if (u->nchans) {
+            describe_channels(u, b);
+            sb_cat(b, " ");
+        }
+    }
+    describe_commands(u, b);
+}
+
+/* ---------------------------------------------------------------------------
+ * Checking a command
+ * ------------------------------------------------------------------------ */
+
+static int key_allowed(const acl_user *u, const char *key, size_t klen, int spec_flags) {
+    if (u->allkeys) return 1;
+    int need = 0;
+    if (spec_flags & KS_ACCESS) need |= KP_READ;
+    if (spec_flags & (KS_INSERT | KS_DELETE | KS_UPDATE)) need |= KP_WRITE;
+    for (int i = 0; i < u->nkeys; i++) {
+        if ((u->keys[i].flags & need) != need) continue;
+        if (util_globmatch(u->keys[i].p, u->keys[i].len, key, klen, 0)) return 1;
+    }
+    return 0;
+}
+
+static int channel_allowed(const acl_user *u, const char *ch, size_t len, int is_pattern) {
+    if (u->allchannels) return 1;
+    for (int i = 0; i < u->nchans; i++) {
+        const pattern *p = &u->chans[i];
+        if (is_pattern) {
+            if (p->len == len && !memcmp(p->p, ch, len)) return 1;
+        } else if (util_globmatch(p->p, p->len, ch, len, 0)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The channel arguments of a pub/sub command: [first, last], patterns? */
+static int command_channels(const command *cmd, int argc, int *first, int *last, int *is_pattern) {
+    *is_pattern = 0;
+    if (cmd->proc == publishCommand || cmd->proc == spublishCommand) {
+        *first = *last = 1;
+    } else if (cmd->proc == subscribeCommand || cmd->proc == ssubscribeCommand) {
+        *first = 1;
+        *last = argc - 1;
+    } else if (cmd->proc == psubscribeCommand) {
+        *first = 1;
+        *last = argc - 1;
+        *is_pattern = 1;
+    } else {
+        return 0;
+    }
+    return *last >= *first;
+}
+
+static int user_check(const acl_user *u, const command *cmd, int argc, const resp_arg *argv, int *errpos) {
+    *errpos = 0;
+    if (cmd->flags & CMD_NOAUTH) return ACL_OK;
+    int id = id_of_call(cmd, argc, argv);
+    if (id < 0) return ACL_DENIED_CMD;
+    if (!u->allowed[id]) {
+        int ok = 0;
+        if (u->first && u->first[id].n && argc > 1) {
+            for (int i = 0; i < u->first[id].n && !ok; i++)
+                ok = strlen(u->first[id].args[i]) == argv[1].len &&
+                     !strncasecmp(u->first[id].args[i], argv[1].ptr, argv[1].len);
+        }
+        if (!ok) return ACL_DENIED_CMD;
+    }
+    if (!u->allkeys) {
+        key_ref *keys = NULL;
+        int n = command_get_keys(cmd, argc, argv, &keys);
+        for (int i = 0; i < n; i++) {
+            const resp_arg *k = &argv[keys[i].pos];
+            if (!key_allowed(u, k->ptr, k->len, keys[i].flags)) {
+                *errpos = keys[i].pos;
+                free(keys);
+                return ACL_DENIED_KEY;
+            }
+        }
+        free(keys);
+    }
+    int first, last, is_pattern;
+    if (!u->allchannels && command_channels(cmd, argc, &first, &last, &is_pattern)) {
+        for (int i = first; i <= last; i++) {
+            if (!channel_allowed(u, argv[i].ptr, argv[i].len, is_pattern)) {
+                *errpos = i;
+                return ACL_DENIED_CHANNEL;
+            }
+        }
+    }
+    return ACL_OK;
+}
+
+int acl_check_command(client *c, const command *cmd, int argc, const resp_arg *argv, int *errpos) {
+    return user_check(c->user ? c->user : default_user, cmd, argc, argv, errpos);
+}
+
+/* ---------------------------------------------------------------------------
+ * ACL LOG
+ * ------------------------------------------------------------------------ */
+
+typedef struct log_entry {
+    long long count;
+    int reason, context;
+    char *object;
+    size_t olen;
+    char *username;
+    long long ctime_ms;
+    char *cinfo;
+} log_entry;
+
+static log_entry *acl_log; /* newest first */
+static int nlog;
+static long long stat_denied[5]; /* by ACL_DENIED_* */
+
+#define ACL_LOG_GROUPING_MS 60000
+
+static void log_entry_free(log_entry *e) {
+    free(e->object);
+    free(e->username);
+    free(e->cinfo);
+}
+
+static void acl_log_trim(void) {
+    long max = server_config.acllog_max_len;
+    while (nlog > 0 && nlog > max) log_entry_free(&acl_log[--nlog]);
+}
+
+/* Log a refusal, grouping it with a recent identical one (Redis looks at the
+ * 10 newest entries). */
+static void acl_log_add(client *c, int reason, int context, const char *object, size_t olen, const char *username) {
+    stat_denied[reason]++;
+    long long now = util_mstime();
+    char cinfo[1024];
+    client_info_string(c, cinfo, sizeof(cinfo));
+    for (int i = 0; i < nlog && i < 10; i++) {
+        log_entry *e = &acl_log[i];
+        if (e->reason != reason || e->context != context || now - e->ctime_ms > ACL_LOG_GROUPING_MS) continue;
+        if (e->olen != olen || memcmp(e->object, object, olen) || strcmp(e->username, username)) continue;
+        log_entry hit = *e;
+        memmove(acl_log + 1, acl_log, sizeof(*acl_log) * (size_t)i);
+        hit.count++;
+        hit.ctime_ms = now;
+        free(hit.cinfo);
+        hit.cinfo = strdup(cinfo);
+        acl_log[0] = hit;
+        return;
+    }
+    if (server_config.acllog_max_len <= 0) return;
+    acl_log = realloc(acl_log, sizeof(*acl_log) * (size_t)(nlog + 1));
+    memmove(acl_log + 1, acl_log, sizeof(*acl_log) * (size_t)nlog);
+    nlog++;
+    log_entry *e = &acl_log[0];
+    e->count = 1;
+    e->reason = reason;
+    e->context = context;
+    e->object = malloc(olen + 1);
+    memcpy(e->object, object, olen);
+    e->object[olen] = 0;
+    e->olen = olen;
+    e->username = strdup(username);
+    e->ctime_ms = now;
+    e->cinfo = strdup(cinfo);
+    acl_log_trim();
+}
+
+static void acl_log_reset(void) {
+    for (int i = 0; i < nlog; i++) log_entry_free(&acl_log[i]);
+    free(acl_log);
+    acl_log = NULL;
+    nlog = 0;
+}
+
+void acl_info_stats(long long *auth, long long *cmd, long long *key, long long *channel) {
+    *auth = stat_denied[ACL_DENIED_AUTH];
+    *cmd = stat_denied[ACL_DENIED_CMD];
+    *key = stat_denied[ACL_DENIED_KEY];
+    *channel = stat_denied[ACL_DENIED_CHANNEL];
+}
+
+void acl_reset_stats(void) { memset(stat_denied, 0, sizeof(stat_denied)); }
+
+/* The full name a refusal names: "get", "config|set". */
+static const char *call_name(const command *cmd, int argc, const resp_arg *argv) {
+    int id = id_of_call(cmd, argc, argv);
+    return id >= 0 ? ids[id].name : cmd->name;
+}
+
+/* Redis's getAclErrorMessage: verbose for ACL DRYRUN. */
+static void denied_message(char *buf, size_t cap, int reason, const char *cmdname, const resp_arg *arg,
+                           int verbose) {
+    if (reason == ACL_DENIED_CMD)
+        snprintf(buf, cap, "%s user has no permissions to run the '%s' command", verbose ? "This" : "this",
+                 cmdname);
+    else if (reason == ACL_DENIED_KEY && verbose)
+        snprintf(buf, cap, "This user has no permissions to access the '%.*s' key", (int)arg->len, arg->ptr);
+    else if (reason == ACL_DENIED_KEY)
+        snprintf(buf, cap, "this user has no permissions to access one of the keys used as arguments");
+    else if (verbose)
+        snprintf(buf, cap, "This user has no permissions to access the '%.*s' channel", (int)arg->len, arg->ptr);
+    else
+        snprintf(buf, cap, "this user has no permissions to access one of the channels used as arguments");
+}
+
+void acl_reply_denied(client *c, const command *cmd, int argc, const resp_arg *argv, int reason, int errpos,
+                      int context) {
+    char msg[512];
+    const char *name = call_name(cmd, argc, argv);
+    denied_message(msg, sizeof(msg), reason, name, &argv[errpos], 0);
+    reply_errorf(c, "NOPERM %s", msg);
+    if (reason == ACL_DENIED_CMD)
+        acl_log_add(c, reason, context, name, strlen(name), acl_user_name(c->user));
+    else
+        acl_log_add(c, reason, context, argv[errpos].ptr, argv[errpos].len, acl_user_name(c->user));
+}
+
+/* ---------------------------------------------------------------------------
+ * AUTH
+ * ------------------------------------------------------------------------ */
+
+static int user_password_ok(const acl_user *u, const char *pass, size_t plen) {
+    if (u->flags & UF_OFF) return 0;
+    if (u->flags & UF_NOPASS) return 1;
+    char hex[65];
+    sha256_hex(pass, plen, hex);
+    /* Compare every hash in full: the time taken must not depend on where
+     * the first differing digit is. */
+    int ok = 0;
+    for (int i = 0; i < u->npass; i++) {
+        unsigned char diff = 0;
+        for (int j = 0; j < 64; j++) diff |= (unsigned char)(u->pass[i][j] ^ hex[j]);
+        ok |= diff == 0;
+    }
+    return ok;
+}
+
+int auth_check_password(client *c, const char *user, size_t ulen, const char *pass, size_t plen) {
+    acl_user *u = user_get(user, ulen);
+    if (u && user_password_ok(u, pass, plen)) {
+        c->user = u;
+        c->authenticated = 1;
+        return 0;
+    }
+    server_log(LOG_VERBOSE, "Failed AUTH attempt from client id=%llu addr=%s", (unsigned long long)c->id, c->addr);
+    char name[256];
+    snprintf(name, sizeof(name), "%.*s", (int)(ulen < 255 ? ulen : 255), user);
+    acl_log_add(c, ACL_DENIED_AUTH, ACL_CTX_TOPLEVEL, c->argv[0].ptr, c->argv[0].len, name);
+    return -1;
+}
+
+/* ---------------------------------------------------------------------------
+ * Users from requirepass and the ACL file
+ * ------------------------------------------------------------------------ */
+
+static acl_user *make_default_user(void) {
+    acl_user *u = user_new("default", 7);
+    acl_set_rule(u, "+@all", 5);
+    acl_set_rule(u, "~*", 2);
+    acl_set_rule(u, "&*", 2);
+    acl_set_rule(u, "on", 2);
+    acl_set_rule(u, "nopass", 6);
+    return u;
+}
+
+void acl_apply_requirepass(void) {
+    const char *p = server_config.requirepass;
+    acl_set_rule(default_user, "resetpass", 9);
+    if (p && p[0]) {
+        size_t n = strlen(p);
+        char *op = malloc(n + 2);
+        op[0] = '>';
+        memcpy(op + 1, p, n + 1);
+        acl_set_rule(default_user, op, n + 1);
+        free(op);
+    } else {
+        acl_set_rule(default_user, "nopass", 6);
+    }
+}
+
+/* Close every client running as u (it is going away); the current client c,
+ * if among them, closes once its reply is written. */
+static void kill_clients_of(client *c, acl_user *u) {
+    for (client *o = server.clients; o; o = o->next) {
+        if (o->user != u) continue;
+        o->user = default_user;
+        o->authenticated = 0;
+        if (o == c) client_close_after_reply(o);
+        else client_close_asap(o);
+    }
+}
+
+/* Split a line of the ACL file into words (Redis's config quoting: "..."
+ * with escapes, '...' literal). Returns the count, -1 on unbalanced quotes.
+ * Words point into buf (modified in place). */
+static int split_words(char *s, char **words, size_t *lens, int max) {
+    int n = 0;
+    for (;;) {
+        while (*s && isspace((unsigned char)*s)) s++;
+        if (!*s) return n;
+        if (n == max) return -1;
+        char *out = s, *start = s;
+        int inq = 0, insq = 0;
+        for (;;) {
+            if (inq) {
+                if (!*s) return -1;
+                if (*s == '\\' && s[1]) {
+                    s++;
+                    char e = *s;
+                    *out++ = e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e;
+                    s++;
+                } else if (*s == '"') {
+                    s++;
+                    if (*s && !isspace((unsigned char)*s)) return -1;
+                    break;
+                } else {
+                    *out++ = *s++;
+                }
+            } else if (insq) {
+                if (!*s) return -1;
+                if (*s == '\'') {
+                    s++;
+                    if (*s && !isspace((unsigned char)*s)) return -1;
+                    break;
+                }
+                *out++ = *s++;
+            } else if (!*s || isspace((unsigned char)*s)) {
+                break;
+            } else if (*s == '"') {
+                inq = 1;
+                s++;
+            } else if (*s == '\'') {
+                insq = 1;
+                s++;
+            } else {
+                *out++ = *s++;
+            }
+        }
+        int at_end = !*s;
+        words[n] = start;
+        lens[n] = (size_t)(out - start);
+        n++;
+        if (at_end) {
+            *out = 0;
+            return n;
+        }
+        *out = 0;
+        s++;
+    }
+}
+
+/* Parse the whole ACL file into a new set of users. Returns 0 and the users
+ * (sorted), or -1 with Redis-style problems in err. Nothing changes here. */
+static int load_file(const char *path, acl_user ***out, int *nout, char *err, size_t errlen) {
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        snprintf(err, errlen, "Error loading ACLs, opening file '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    acl_user **list = NULL;
+    int n = 0, lineno = 0, bad = 0;
+    size_t errused = 0;
+    err[0] = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    while ((got = getline(&line, &cap, fp)) >= 0) {
+        lineno++;
+        char problem[512] = "";
+        char *words[1024];
+        size_t lens[1024];
+        int nw = split_words(line, words, lens, 1024);
+        if (nw == 0 || (nw > 0 && words[0][0] == '#')) continue;
+        if (nw < 0) {
+            snprintf(problem, sizeof(problem), "%s:%d: unbalanced quotes in acl line. ", path, lineno);
+        } else if (strcmp(words[0], "user") != 0) {
+            snprintf(problem, sizeof(problem), "%s:%d should start with user keyword. ", path, lineno);
+        } else if (nw < 2) {
+            snprintf(problem, sizeof(problem), "%s:%d: missing user name. ", path, lineno);
+        } else if (has_space_or_nul(words[1], lens[1])) {
+            snprintf(problem, sizeof(problem), "%s:%d: username '%s' contains invalid characters. ", path,
+                     lineno, words[1]);
+        } else {
+            int dup = 0;
+            for (int i = 0; i < n; i++) dup |= !strcmp(list[i]->name, words[1]);
+            if (dup) {
+                snprintf(problem, sizeof(problem), "%s:%d: Duplicate user '%s' found. ", path, lineno, words[1]);
+            } else {
+                acl_user *u = user_new(words[1], lens[1]);
+                for (int i = 2; i < nw && !problem[0]; i++) {
+                    const char *e = acl_set_rule(u, words[i], lens[i]);
+                    if (e) snprintf(problem, sizeof(problem), "%s:%d: %s. ", path, lineno, e);
+                }
+                if (problem[0]) {
+                    user_free(u);
+                } else {
+                    list = realloc(list, sizeof(*list) * (size_t)(n + 1));
+                    list[n++] = u;
+                }
+            }
+        }
+        if (problem[0]) {
+            bad = 1;
+            size_t pl = strlen(problem);
+            if (errused + pl + 1 < errlen) {
+                memcpy(err + errused, problem, pl + 1);
+                errused += pl;
+            }
+        }
+    }
+    free(line);
+    fclose(fp);
+    if (bad) {
+        for (int i = 0; i < n; i++) user_free(list[i]);
+        free(list);
+        /* Redis trims the last space of its message list. */
+        if (errused && err[errused - 1] == ' ') err[errused - 1] = 0;
+        return -1;
+    }
+    *out = list;
+    *nout = n;
+    return 0;
+}
+
+/* Replace every user with the file's. The default user keeps its address
+ * (clients point to it) and takes the file's definition, or the stock one
+ * when the file has none. Clients of the other old users are closed. */
+static int acl_load(client *c, char *err, size_t errlen) {
+    acl_user **list;
+    int n;
+    if (load_file(server_config.aclfile, &list, &n, err, errlen) < 0) return -1;
+    acl_user *new_default = NULL;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(list[i]->name, "default")) new_default = list[i];
+    for (int i = nusers - 1; i >= 0; i--) {
+        acl_user *u = users[i];
+        if (u == default_user) continue;
+        kill_clients_of(c, u);
+        user_free(u);
+    }
+    nusers = 0;
+    user_insert(default_user);
+    user_replace(default_user, new_default ? new_default : make_default_user());
+    for (int i = 0; i < n; i++)
+        if (list[i] != new_default) user_insert(list[i]);
+    free(list);
+    return 0;
+}
+
+static int acl_save(char *err, size_t errlen) {
+    const char *path = server_config.aclfile;
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
+    FILE *fp = fopen(tmp, "w");
+    if (!fp) {
+        snprintf(err, errlen, "Opening temp ACL file for ACL SAVE: %s", strerror(errno));
+        return -1;
+    }
+    int ok = 1;
+    for (int i = 0; i < nusers; i++) {
+        strbuf b = {0};
+        describe_user(users[i], &b);
+        ok &= fprintf(fp, "user %s %s\n", users[i]->name, b.p) > 0;
+        free(b.p);
+    }
+    ok &= fflush(fp) == 0 && fsync(fileno(fp)) == 0;
+    ok &= fclose(fp) == 0;
+    if (!ok || rename(tmp, path) < 0) {
+        snprintf(err, errlen, "Writing ACL file for ACL SAVE: %s", strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int acl_init(char *err, size_t errlen) {
+    build_ids();
+    default_user = make_default_user();
+    user_insert(default_user);
+    acl_apply_requirepass();
+    if (server_config.aclfile && server_config.aclfile[0] && acl_load(NULL, err, errlen) < 0) return -1;
+    return 0;
+}
+
+void acl_free_all(void) {
+    for (int i = 0; i < nusers; i++) user_free(users[i]);
+    free(users);
+    users = NULL;
+    nusers = capusers = 0;
+    default_user = NULL;
+    acl_log_reset();
+    free(ids);
+    ids = NULL;
+    nids = 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * The ACL command
+ * ------------------------------------------------------------------------ */
+
+static void reply_user(client *c, const acl_user *u) {
+    int nflags = 0;
+    for (int i = 0; i < NUSER_FLAGS; i++) nflags += (u->flags & user_flags[i].flag) != 0;
+    reply_map_len(c, 6);
+    reply_bulk_cstr(c, "flags");
+    reply_array_len(c, nflags);
+    for (int i = 0; i < NUSER_FLAGS; i++)
+        if (u->flags & user_flags[i].flag) reply_bulk_cstr(c, user_flags[i].name);
+    reply_bulk_cstr(c, "passwords");
+    reply_array_len(c, u->npass);
+    for (int i = 0; i < u->npass; i++) reply_bulk(c, u->pass[i], 64);
+    strbuf b = {0};
+    reply_bulk_cstr(c, "commands");
+    describe_commands(u, &b);
+    reply_bulk(c, b.p, b.len);
+    b.len = 0;
+    sb_cat(&b, "");
+    reply_bulk_cstr(c, "keys");
+    describe_keys(u, &b);
+    reply_bulk(c, b.p, b.len);
+    b.len = 0;
+    sb_cat(&b, "");
+    reply_bulk_cstr(c, "channels");
+    describe_channels(u, &b);
+    reply_bulk(c, b.p, b.len);
+    free(b.p);
+    reply_bulk_cstr(c, "selectors");
+    reply_array_len(c, 0);
+}
+
+static void acl_setuser(client *c) {
+    const resp_arg *name = &c->argv[2];
+    if (has_space_or_nul(name->ptr, name->len)) {
+        reply_error(c, "ERR Usernames can't contain spaces or null characters");
+        return;
+    }
+    acl_user *old = user_get(name->ptr, name->len);
+    acl_user *u = old ? user_copy(old) : user_new(name->ptr, name->len);
+    for (int i = 3; i < c->argc; i++) {
+        const char *e = acl_set_rule(u, c->argv[i].ptr, c->argv[i].len);
+        if (e) {
+            reply_errorf(c, "ERR Error in ACL SETUSER modifier '%s': %s", c->argv[i].ptr, e);
+            user_free(u);
+            return;
+        }
+    }
+    if (old) user_replace(old, u);
+    else user_insert(u);
+    reply_ok(c);
+}
+
+static void acl_deluser(client *c) {
+    long long deleted = 0;
+    for (int i = 2; i < c->argc; i++) {
+        /* As Redis: the users before "default" are already gone. */
+        if (c->argv[i].len == 7 && !memcmp(c->argv[i].ptr, "default", 7)) {
+            reply_error(c, "ERR The 'default' user cannot be removed");
+            return;
+        }
+        int at = user_find(c->argv[i].ptr, c->argv[i].len);
+        if (at < 0) continue;
+        acl_user *u = users[at];
+        user_remove_at(at);
+        kill_clients_of(c, u);
+        user_free(u);
+        deleted++;
+    }
+    reply_longlong(c, deleted);
+}
+
+static const char *reason_name(int r) {
+    switch (r) {
+    case ACL_DENIED_CMD: return "command";
+    case ACL_DENIED_KEY: return "key";
+    case ACL_DENIED_CHANNEL: return "channel";
+    case ACL_DENIED_AUTH: return "auth";
+    default: return "unknown";
+    }
+}
+
+static void acl_log_command(client *c) {
+    long long count = 10;
+    if (c->argc == 3) {
+        if (arg_is(c, 2, "RESET")) {
+            acl_log_reset();
+            reply_ok(c);
+            return;
+        }
+        if (arg_longlong(c, 2, &count, NULL) < 0) return;
+    }
+    long n = count < 0 || count > nlog ? nlog : (long)count;
+    long long now = util_mstime();
+    reply_array_len(c, n);
+    for (long i = 0; i < n; i++) {
+        const log_entry *e = &acl_log[i];
+        reply_map_len(c, 7);
+        reply_bulk_cstr(c, "count");
+        reply_longlong(c, e->count);
+        reply_bulk_cstr(c, "reason");
+        reply_bulk_cstr(c, reason_name(e->reason));
+        reply_bulk_cstr(c, "context");
+        reply_bulk_cstr(c, e->context == ACL_CTX_MULTI ? "multi" : e->context == ACL_CTX_LUA ? "lua" : "toplevel");
+        reply_bulk_cstr(c, "object");
+        reply_bulk(c, e->object, e->olen);
+        reply_bulk_cstr(c, "username");
+        reply_bulk_cstr(c, e->username);
+        reply_bulk_cstr(c, "age-seconds");
+        reply_double(c, (double)(now - e->ctime_ms) / 1000.0);
+        reply_bulk_cstr(c, "client-info");
+        reply_bulk_cstr(c, e->cinfo);
+    }
+}
+
+static void acl_cat(client *c) {
+    if (c->argc == 2) {
+        reply_array_len(c, NCATS);
+        for (int i = 0; i < NCATS; i++) reply_bulk_cstr(c, categories[i]);
+        return;
+    }
+    int cat = category_index(c->argv[2].ptr, c->argv[2].len);
+    if (cat < 0) {
+        reply_errorf(c, "ERR Unknown category '%.128s'", c->argv[2].ptr);
+        return;
+    }
+    long n = 0;
+    for (int i = 0; i < nids; i++) n += (ids[i].cats & (1u << cat)) != 0;
+    reply_array_len(c, n);
+    for (int i = 0; i < nids; i++)
+        if (ids[i].cats & (1u << cat)) reply_bulk_cstr(c, ids[i].name);
+}
+
+static void acl_genpass(client *c) {
+    long long bits = 256;
+    if (c->argc == 3 && arg_longlong(c, 2, &bits, NULL) < 0) return;
+    if (bits <= 0 || bits > 4096) {
+        reply_error(c, "ERR ACL GENPASS argument must be the number of bits for the output password, a positive "
+                       "number up to 4096");
+        return;
+    }
+    size_t chars = (size_t)(bits + 3) / 4;
+    unsigned char raw[512];
+    char hex[1025];
+    util_random_bytes(raw, (chars + 1) / 2);
+    for (size_t i = 0; i < chars; i++) {
+        int nib = i % 2 ? raw[i / 2] & 15 : raw[i / 2] >> 4;
+        hex[i] = "0123456789abcdef"[nib];
+    }
+    reply_bulk(c, hex, chars);
+}
+
+static void acl_dryrun(client *c) {
+    acl_user *u = user_get(c->argv[2].ptr, c->argv[2].len);
+    if (!u) {
+        reply_errorf(c, "ERR User '%.128s' not found", c->argv[2].ptr);
+        return;
+    }
+    const command *cmd = command_lookup(c->argv[3].ptr, c->argv[3].len);
+    if (!cmd) {
+        reply_errorf(c, "ERR Command '%.128s' not found", c->argv[3].ptr);
+        return;
+    }
+    int argc = c->argc - 3;
+    const resp_arg *argv = c->argv + 3;
+    if ((cmd->arity > 0 && cmd->arity != argc) || argc < -cmd->arity) {
+        reply_errorf(c, "ERR wrong number of arguments for '%s' command", call_name(cmd, argc, argv));
+        return;
+    }
+    int errpos;
+    int r = user_check(u, cmd, argc, argv, &errpos);
+    if (r == ACL_OK) {
+        reply_ok(c);
+        return;
+    }
+    char msg[512];
+    denied_message(msg, sizeof(msg), r, call_name(cmd, argc, argv), &argv[errpos], 1);
+    reply_bulk_cstr(c, msg);
+}
+
+static const char *ERR_NO_ACLFILE =
+    "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL "
+    "SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order "
+    "to store users in the Redis configuration.";
+
+static void reply_help_lines(client *c) {
+    static const char *help[] = {
+        "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CAT [<category>]",
+        "    List all commands that belong to <category>, or all command categories",
+        "    when no category is specified.",
+        "DELUSER <username> [<username> ...]",
+        "    Delete a list of users.",
+        "DRYRUN <username> <command> [<arg> ...]",
+        "    Returns whether the user can execute the given command without executing the command.",
+        "GETUSER <username>",
+        "    Get the user's details.",
+        "GENPASS [<bits>]",
+        "    Generate a secure 256-bit user password. The optional `bits` argument can",
+        "    be used to specify a different size.",
+        "LIST",
+        "    Show users details in config file format.",
+        "LOAD",
+        "    Reload users from the ACL file.",
+        "LOG [<count> | RESET]",
+        "    Show the ACL log entries.",
+        "SAVE",
+        "    Save the current config to the ACL file.",
+        "SETUSER <username> <attribute> [<attribute> ...]",
+        "    Create or modify a user with the specified attributes.",
+        "USERS",
+        "    List all the registered usernames.",
+        "WHOAMI",
+        "    Return the current connection username.",
+        "HELP",
+        "    Prints this help.",
+    };
+    int n = (int)(sizeof(help) / sizeof(help[0]));
+    reply_array_len(c, n);
+    for (int i = 0; i < n; i++) reply_status(c, help[i]);
+}
+
+static void reply_sub_error(client *c) {
+    reply_errorf(c, "ERR unknown subcommand or wrong number of arguments for '%.128s'. Try ACL HELP.",
+                 c->argv[1].ptr);
+}
+
+void aclCommand(client *c) {
+    const char *sub = c->argv[1].ptr;
+    int argc = c->argc;
+    char err[4096];
+    if (!strcasecmp(sub, "setuser") && argc >= 3) {
+        acl_setuser(c);
+    } else if (!strcasecmp(sub, "deluser") && argc >= 3) {
+        acl_deluser(c);
+    } else if (!strcasecmp(sub, "getuser") && argc == 3) {
+        acl_user *u = user_get(c->argv[2].ptr, c->argv[2].len);
+        if (u) reply_user(c, u);
+        else reply_null(c);
+    } else if ((!strcasecmp(sub, "list") || !strcasecmp(sub, "users")) && argc == 2) {
+        int justnames = !strcasecmp(sub, "users");
+        reply_array_len(c, nusers);
+        for (int i = 0; i < nusers; i++) {
+            if (justnames) {
+                reply_bulk_cstr(c, users[i]->name);
+                continue;
+            }
+            strbuf b = {0};
+            sb_cat(&b, "user ");
+            sb_cat(&b, users[i]->name);
+            sb_cat(&b, " ");
+            describe_user(users[i], &b);
+            reply_bulk(c, b.p, b.len);
+            free(b.p);
+        }
+    } else if (!strcasecmp(sub, "whoami") && argc == 2) {
+        reply_bulk_cstr(c, acl_user_name(c->user));
+    } else if ((!strcasecmp(sub, "load") || !strcasecmp(sub, "save")) && argc == 2) {
+        if (!server_config.aclfile || !server_config.aclfile[0]) {
+            reply_error(c, ERR_NO_ACLFILE);
+            return;
+        }
+        if (!strcasecmp(sub, "load")) {
+            if (acl_load(c, err, sizeof(err)) < 0) reply_errorf(c, "ERR %s", err);
+            else reply_ok(c);
+        } else {
+            if (acl_save(err, sizeof(err)) < 0) {
+                server_log(LOG_WARNING, "%s", err);
+                reply_error(c, "ERR There was an error trying to save the ACLs. Please check the server logs "
+                               "for more information");
+            } else {
+                reply_ok(c);
+            }
+        }
+    } else if (!strcasecmp(sub, "cat") && (argc == 2 || argc == 3)) {
+        acl_cat(c);
+    } else if (!strcasecmp(sub, "log") && (argc == 2 || argc == 3)) {
+        acl_log_command(c);
+    } else if (!strcasecmp(sub, "genpass") && (argc == 2 || argc == 3)) {
+        acl_genpass(c);
+    } else if (!strcasecmp(sub, "dryrun") && argc >= 4) {
+        acl_dryrun(c);
+    } else if (!strcasecmp(sub, "help") && argc == 2) {
+        reply_help_lines(c);
+    } else {
+        reply_sub_error(c);
+    }
+}
