@@ -516,7 +516,9 @@ static const char *rule_command(acl_user *u, const char *op, size_t len) {
     int allow = op[0] == '+';
     const char *name = op + 1;
     size_t nlen = len - 1;
-    const char *bar = memchr(name, '|', nlen);
+    const char *bar = NULL;
+    for (size_t i = 0; i < nlen; i++)
+        if (name[i] == '|') bar = name + i; /* the last one, as Redis */
     if (!bar || !allow) {
         int id = id_lookup(name, nlen);
         if (id < 0) return ERR_RULE_UNKNOWN;
@@ -553,7 +555,7 @@ static const char *rule_command(acl_user *u, const char *op, size_t len) {
 
 /* Apply one rule to u. NULL, or Redis's text for what is wrong with it. */
 static const char *acl_set_rule(acl_user *u, const char *op, size_t len) {
-    if (len == 0) return ERR_RULE_SYNTAX;
+    if (len == 0) return NULL; /* Redis ignores an empty rule */
     if (rule_is(op, len, "on")) {
         u->flags = (u->flags & ~UF_OFF) | UF_ON;
     } else if (rule_is(op, len, "off")) {
@@ -568,12 +570,12 @@ static const char *acl_set_rule(acl_user *u, const char *op, size_t len) {
     } else if (rule_is(op, len, "resetpass")) {
         u->flags &= ~UF_NOPASS;
         u->npass = 0;
-    } else if (rule_is(op, len, "allkeys") || (len == 2 && op[0] == '~' && op[1] == '*')) {
+    } else if (rule_is(op, len, "allkeys") || rule_is(op, len, "~*")) {
         reset_keys(u);
         u->allkeys = 1;
     } else if (rule_is(op, len, "resetkeys")) {
         reset_keys(u);
-    } else if (rule_is(op, len, "allchannels") || (len == 2 && op[0] == '&' && op[1] == '*')) {
+    } else if (rule_is(op, len, "allchannels") || rule_is(op, len, "&*")) {
         reset_channels(u);
         u->allchannels = 1;
     } else if (rule_is(op, len, "resetchannels")) {
@@ -602,25 +604,22 @@ static const char *acl_set_rule(acl_user *u, const char *op, size_t len) {
         int flags = 0;
         size_t off = 1;
         if (op[0] == '%') {
+            /* As Redis 7.0: "%R" without '~' is the empty pattern. */
             for (; off < len; off++) {
                 char ch = (char)toupper((unsigned char)op[off]);
                 if (ch == 'R' && !(flags & KP_READ)) flags |= KP_READ;
                 else if (ch == 'W' && !(flags & KP_WRITE)) flags |= KP_WRITE;
-                else if (op[off] == '~') break;
-                else return ERR_RULE_SYNTAX;
+                else if (op[off] == '~') {
+                    off++;
+                    break;
+                } else return ERR_RULE_SYNTAX;
             }
-            if (!flags || off == len) return ERR_RULE_SYNTAX;
-            off++;
+            if (!flags) return ERR_RULE_SYNTAX;
         } else {
             flags = KP_ALL;
         }
         if (has_space_or_nul(op + off, len - off)) return ERR_RULE_SYNTAX;
-        if (flags == KP_ALL && len - off == 1 && op[off] == '*') {
-            reset_keys(u);
-            u->allkeys = 1;
-        } else {
-            pattern_add(&u->keys, &u->nkeys, op + off, len - off, flags);
-        }
+        pattern_add(&u->keys, &u->nkeys, op + off, len - off, flags);
     } else if (op[0] == '&') {
         if (u->allchannels) return ERR_RULE_CHANNELS_AFTER_ALL;
         if (has_space_or_nul(op + 1, len - 1)) return ERR_RULE_SYNTAX;
@@ -629,7 +628,7 @@ static const char *acl_set_rule(acl_user *u, const char *op, size_t len) {
         int cat = category_index(op + 2, len - 2);
         if (cat < 0) return ERR_RULE_UNKNOWN;
         set_category(u, cat, op[0] == '+');
-    } else if ((op[0] == '+' || op[0] == '-') && len > 1) {
+    } else if (op[0] == '+' || op[0] == '-') {
         return rule_command(u, op, len);
     } else {
         return ERR_RULE_SYNTAX;
@@ -659,34 +658,51 @@ typedef struct strbuf {
 static void sb_cat(strbuf *b, const char *s) { sb_add(&b->p, &b->len, &b->cap, s, strlen(s)); }
 static void sb_catlen(strbuf *b, const char *s, size_t n) { sb_add(&b->p, &b->len, &b->cap, s, n); }
 
-/* The command rules, Redis 7.0's way (see the top of the file). */
+/* Turn a category on or off in a bare bitmap, as set_category does. */
+static void bits_set_category(unsigned char *bits, int cat, int v) {
+    for (int i = 0; i < nids; i++) {
+        if (!(ids[i].cats & (1u << cat))) continue;
+        bits[i] = (unsigned char)v;
+        for (int s = ids[i].first_sub; s < ids[i].first_sub + ids[i].nsubs; s++) bits[s] = (unsigned char)v;
+    }
+}
+
+/* The command rules, Redis 7.0's way (see the top of the file): categories
+ * are picked greedily, each time the one that leaves the fewest commands to
+ * fix (the larger on a tie); `temp` marks what a picked category already
+ * covers, `fake` is what the rules so far give. */
 static void describe_commands(const acl_user *u, strbuf *b) {
-    unsigned char *fake = malloc((size_t)nids);
-    int additive = !u->future;
+    unsigned char *fake = malloc((size_t)nids), *temp = malloc((size_t)nids);
+    int additive = !u->future, applied[NCATS] = {0};
     memset(fake, u->future, (size_t)nids);
+    memcpy(temp, u->allowed, (size_t)nids);
     sb_cat(b, u->future ? "+@all " : "-@all ");
-    for (int c = 0; c < NCATS; c++) {
-        long on = 0, off = 0;
-        for (int i = 0; i < nids; i++)
-            if (ids[i].cats & (1u << c)) u->allowed[i] ? on++ : off++;
-        if ((additive && on > off) || (!additive && off > on)) {
-            for (int i = 0; i < nids; i++) {
-                if (!(ids[i].cats & (1u << c))) continue;
-                fake[i] = (unsigned char)additive;
-                for (int s = ids[i].first_sub; s < ids[i].first_sub + ids[i].nsubs; s++)
-                    fake[s] = (unsigned char)additive;
+    for (;;) {
+        int best = -1;
+        long mindiff = 0x7fffffff, maxsame = 0;
+        for (int c = 0; c < NCATS; c++) {
+            if (applied[c]) continue;
+            long on = 0, off = 0;
+            for (int i = 0; i < nids; i++)
+                if (ids[i].cats & (1u << c)) temp[i] ? on++ : off++;
+            long diff = additive ? off : on, same = additive ? on : off;
+            if (same > diff && (diff < mindiff || (diff == mindiff && same > maxsame))) {
+                best = c;
+                mindiff = diff;
+                maxsame = same;
             }
-            sb_cat(b, additive ? "+@" : "-@");
-            sb_cat(b, categories[c]);
-            sb_cat(b, " ");
         }
+        if (best < 0) break;
+        bits_set_category(fake, best, additive);
+        bits_set_category(temp, best, !additive);
+        applied[best] = 1;
+        sb_cat(b, additive ? "+@" : "-@");
+        sb_cat(b, categories[best]);
+        sb_cat(b, " ");
     }
     for (int i = 0; i < command_count(); i++) {
-        int group[1 + 64], ng = 0;
-        group[ng++] = i;
-        for (int s = ids[i].first_sub; s < ids[i].first_sub + ids[i].nsubs && ng < 65; s++) group[ng++] = s;
-        for (int g = 0; g < ng; g++) {
-            int id = group[g];
+        for (int id = i; id == i || id < ids[i].first_sub + ids[i].nsubs; id = id == i ? ids[i].first_sub : id + 1) {
+            if (id != i && ids[i].nsubs == 0) break;
             if (u->allowed[id] != fake[id]) {
                 sb_cat(b, u->allowed[id] ? "+" : "-");
                 sb_cat(b, ids[id].name);
@@ -708,6 +724,7 @@ static void describe_commands(const acl_user *u, strbuf *b) {
     }
     b->p[--b->len] = 0; /* the last space */
     free(fake);
+    free(temp);
 }
 
 static void describe_keys(const acl_user *u, strbuf *b) {
@@ -1308,11 +1325,12 @@ static void acl_setuser(client *c) {
 static void acl_deluser(client *c) {
     long long deleted = 0;
     for (int i = 2; i < c->argc; i++) {
-        /* As Redis: the users before "default" are already gone. */
         if (c->argv[i].len == 7 && !memcmp(c->argv[i].ptr, "default", 7)) {
             reply_error(c, "ERR The 'default' user cannot be removed");
             return;
         }
+    }
+    for (int i = 2; i < c->argc; i++) {
         int at = user_find(c->argv[i].ptr, c->argv[i].len);
         if (at < 0) continue;
         acl_user *u = users[at];
@@ -1479,19 +1497,41 @@ static void reply_sub_error(client *c) {
                  c->argv[1].ptr);
 }
 
+/* The subcommands and their arity (Redis's convention, counting "ACL"). */
+static const struct {
+    const char *name;
+    int arity;
+} acl_subs[] = {
+    {"setuser", -3}, {"getuser", 3}, {"deluser", -3}, {"list", 2}, {"users", 2}, {"whoami", 2}, {"cat", -2},
+    {"log", -2},     {"genpass", -2}, {"dryrun", -4}, {"save", 2}, {"load", 2},   {"help", 2},
+};
+
 void aclCommand(client *c) {
     const char *sub = c->argv[1].ptr;
-    int argc = c->argc;
+    int argc = c->argc, known = 0;
     char err[4096];
-    if (!strcasecmp(sub, "setuser") && argc >= 3) {
+    for (size_t i = 0; i < sizeof(acl_subs) / sizeof(acl_subs[0]); i++) {
+        if (strcasecmp(sub, acl_subs[i].name) != 0) continue;
+        int ar = acl_subs[i].arity;
+        if ((ar > 0 && argc != ar) || argc < -ar) {
+            reply_errorf(c, "ERR wrong number of arguments for 'acl|%s' command", acl_subs[i].name);
+            return;
+        }
+        known = 1;
+    }
+    if (!known) {
+        reply_errorf(c, "ERR unknown subcommand '%.128s'. Try ACL HELP.", sub);
+        return;
+    }
+    if (!strcasecmp(sub, "setuser")) {
         acl_setuser(c);
-    } else if (!strcasecmp(sub, "deluser") && argc >= 3) {
+    } else if (!strcasecmp(sub, "deluser")) {
         acl_deluser(c);
-    } else if (!strcasecmp(sub, "getuser") && argc == 3) {
+    } else if (!strcasecmp(sub, "getuser")) {
         acl_user *u = user_get(c->argv[2].ptr, c->argv[2].len);
         if (u) reply_user(c, u);
         else reply_null(c);
-    } else if ((!strcasecmp(sub, "list") || !strcasecmp(sub, "users")) && argc == 2) {
+    } else if (!strcasecmp(sub, "list") || !strcasecmp(sub, "users")) {
         int justnames = !strcasecmp(sub, "users");
         reply_array_len(c, nusers);
         for (int i = 0; i < nusers; i++) {
@@ -1507,9 +1547,9 @@ void aclCommand(client *c) {
             reply_bulk(c, b.p, b.len);
             free(b.p);
         }
-    } else if (!strcasecmp(sub, "whoami") && argc == 2) {
+    } else if (!strcasecmp(sub, "whoami")) {
         reply_bulk_cstr(c, acl_user_name(c->user));
-    } else if ((!strcasecmp(sub, "load") || !strcasecmp(sub, "save")) && argc == 2) {
+    } else if (!strcasecmp(sub, "load") || !strcasecmp(sub, "save")) {
         if (!server_config.aclfile || !server_config.aclfile[0]) {
             reply_error(c, ERR_NO_ACLFILE);
             return;
@@ -1517,24 +1557,22 @@ void aclCommand(client *c) {
         if (!strcasecmp(sub, "load")) {
             if (acl_load(c, err, sizeof(err)) < 0) reply_errorf(c, "ERR %s", err);
             else reply_ok(c);
+        } else if (acl_save(err, sizeof(err)) < 0) {
+            server_log(LOG_WARNING, "%s", err);
+            reply_error(c, "ERR There was an error trying to save the ACLs. Please check the server logs for more "
+                           "information");
         } else {
-            if (acl_save(err, sizeof(err)) < 0) {
-                server_log(LOG_WARNING, "%s", err);
-                reply_error(c, "ERR There was an error trying to save the ACLs. Please check the server logs "
-                               "for more information");
-            } else {
-                reply_ok(c);
-            }
+            reply_ok(c);
         }
-    } else if (!strcasecmp(sub, "cat") && (argc == 2 || argc == 3)) {
+    } else if (!strcasecmp(sub, "cat") && argc <= 3) {
         acl_cat(c);
-    } else if (!strcasecmp(sub, "log") && (argc == 2 || argc == 3)) {
+    } else if (!strcasecmp(sub, "log") && argc <= 3) {
         acl_log_command(c);
-    } else if (!strcasecmp(sub, "genpass") && (argc == 2 || argc == 3)) {
+    } else if (!strcasecmp(sub, "genpass") && argc <= 3) {
         acl_genpass(c);
-    } else if (!strcasecmp(sub, "dryrun") && argc >= 4) {
+    } else if (!strcasecmp(sub, "dryrun")) {
         acl_dryrun(c);
-    } else if (!strcasecmp(sub, "help") && argc == 2) {
+    } else if (!strcasecmp(sub, "help")) {
         reply_help_lines(c);
     } else {
         reply_sub_error(c);

@@ -401,7 +401,7 @@ static void reply_command_docs(client *c, const command *cmd) {
 
 /* COMMAND GETKEYS command [arg ...]: the keys command_get_keys finds. */
 static void command_getkeys(client *c) {
-    if (c->argc < 3) return reply_sub_arity(c, "command", "getkeys");
+    if (c->argc < 4) return reply_sub_arity(c, "command", "getkeys");
     const command *cmd = command_lookup(c->argv[2].ptr, c->argv[2].len);
     int argc = c->argc - 2;
     const resp_arg *argv = c->argv + 2;
