@@ -1143,26 +1143,30 @@ static int load_file(const char *path, acl_user ***out, int *nout, char *err, si
         char *words[1024];
         size_t lens[1024];
         int nw = split_words(line, words, lens, 1024);
-        if (nw == 0 || (nw > 0 && words[0][0] == '#')) continue;
+        /* Only empty lines are skipped: Redis 7.0 has no comments in this
+         * file ("# ..." does not start with "user"). */
+        if (nw == 0) continue;
         if (nw < 0) {
             snprintf(problem, sizeof(problem), "%s:%d: unbalanced quotes in acl line. ", path, lineno);
-        } else if (strcmp(words[0], "user") != 0) {
-            snprintf(problem, sizeof(problem), "%s:%d should start with user keyword. ", path, lineno);
-        } else if (nw < 2) {
-            snprintf(problem, sizeof(problem), "%s:%d: missing user name. ", path, lineno);
+        } else if (strcmp(words[0], "user") != 0 || nw < 2) {
+            snprintf(problem, sizeof(problem), "%s:%d should start with user keyword followed by the username. ",
+                     path, lineno);
         } else if (has_space_or_nul(words[1], lens[1])) {
-            snprintf(problem, sizeof(problem), "%s:%d: username '%s' contains invalid characters. ", path,
-                     lineno, words[1]);
+            snprintf(problem, sizeof(problem), "'%s:%d: username '%s' contains invalid characters. ", path, lineno,
+                     words[1]);
         } else {
             int dup = 0;
             for (int i = 0; i < n; i++) dup |= !strcmp(list[i]->name, words[1]);
             if (dup) {
-                snprintf(problem, sizeof(problem), "%s:%d: Duplicate user '%s' found. ", path, lineno, words[1]);
+                snprintf(problem, sizeof(problem), "WARNING: Duplicate user '%s' found on line %d. ", words[1],
+                         lineno);
             } else {
                 acl_user *u = user_new(words[1], lens[1]);
                 for (int i = 2; i < nw && !problem[0]; i++) {
                     const char *e = acl_set_rule(u, words[i], lens[i]);
-                    if (e) snprintf(problem, sizeof(problem), "%s:%d: %s. ", path, lineno, e);
+                    if (e)
+                        snprintf(problem, sizeof(problem), "%s:%d: Error in applying operation '%s': %s. ", path,
+                                 lineno, words[i], e);
                 }
                 if (problem[0]) {
                     user_free(u);
@@ -1186,8 +1190,8 @@ static int load_file(const char *path, acl_user ***out, int *nout, char *err, si
     if (bad) {
         for (int i = 0; i < n; i++) user_free(list[i]);
         free(list);
-        /* Redis trims the last space of its message list. */
-        if (errused && err[errused - 1] == ' ') err[errused - 1] = 0;
+        const char *tail = "WARNING: ACL errors detected, no change to the previously active ACL rules was performed";
+        if (errused + strlen(tail) + 1 < errlen) memcpy(err + errused, tail, strlen(tail) + 1);
         return -1;
     }
     *out = list;

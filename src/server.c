@@ -347,8 +347,7 @@ int server_start(void) {
     memory_note_startup();
     char aclerr[4096];
     if (acl_init(aclerr, sizeof(aclerr)) < 0) {
-        server_log(LOG_WARNING, "%s", aclerr);
-        fprintf(stderr, "%s\n", aclerr);
+        server_log(LOG_WARNING, "Aborting Redis startup because of ACL errors: %s", aclerr);
         tier_close();
         return -1;
     }

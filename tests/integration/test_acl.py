@@ -91,7 +91,7 @@ def log_entries(r, *args):
     return out
 
 
-def test_acl_log_and_info_counters(strata):
+def test_acl_log_and_info_counters(strata, self_mode):
     r = strata.redis(decode_responses=True)
     make_users(r)
     r.execute_command("ACL", "LOG", "RESET")
@@ -126,6 +126,8 @@ def test_acl_log_and_info_counters(strata):
     assert len(log_entries(r, 2)) == 2
     assert log_entries(r, 0) == []
 
+    if self_mode:  # Redis 7.0 has no such INFO fields (7.2 does)
+        return
     info = r.info("stats")
     assert info["acl_access_denied_auth"] == 2
     assert info["acl_access_denied_cmd"] == 1
@@ -201,7 +203,6 @@ def test_deleted_user_clients_are_closed_and_client_list_shows_user(strata):
 def test_aclfile_load_save_across_restart(strata_factory, tmp_path):
     aclfile = tmp_path / "users.acl"
     aclfile.write_text(
-        "# users of the test\n"
         "user default on nopass ~* &* +@all\n"
         "user alice on >alicepw ~a:* -@all +get +set\n"
         "\n"
@@ -216,17 +217,17 @@ def test_aclfile_load_save_across_restart(strata_factory, tmp_path):
     r.execute_command("ACL", "SETUSER", "carol", "on", ">carolpw", "~*", "+@all")
     r.execute_command("ACL", "SETUSER", "alice", "+incr")
     assert r.execute_command("ACL", "SAVE") == "OK"
-    before = r.execute_command("ACL", "LIST")
+    before = acl_list(r)
     srv.restart()
     r = srv.redis(decode_responses=True)
-    assert r.execute_command("ACL", "LIST") == before
+    assert acl_list(r) == before
     assert srv.redis(username="carol", password="carolpw").ping() is True
     assert srv.redis(username="alice", password="alicepw").execute_command("INCR", "a:n") == 1
     # after kill -9 too
     srv.kill9()
     srv.start()
     r = srv.redis(decode_responses=True)
-    assert r.execute_command("ACL", "LIST") == before
+    assert acl_list(r) == before
 
     # ACL LOAD: a bad file changes nothing; a good one replaces the users
     # and closes the connections of the users it replaced
@@ -235,8 +236,9 @@ def test_aclfile_load_save_across_restart(strata_factory, tmp_path):
     aclfile.write_text("user dave on nopass +@all ~*\nuser eve on +nosuchcommand\n")
     with pytest.raises(redis.exceptions.ResponseError) as e:
         r.execute_command("ACL", "LOAD")
-    assert "users.acl:2: Unknown command or category name in ACL" in str(e.value)
-    assert r.execute_command("ACL", "LIST") == before
+    assert ("users.acl:2: Error in applying operation '+nosuchcommand': Unknown command or category name in "
+            "ACL. WARNING: ACL errors detected, no change" in str(e.value))
+    assert acl_list(r) == before
     aclfile.write_text("user dave on nopass +@all ~*\n")
     assert r.execute_command("ACL", "LOAD") == "OK"
     assert r.execute_command("ACL", "USERS") == ["dave", "default"]
@@ -255,6 +257,12 @@ def test_bad_aclfile_stops_start_up(strata_factory, tmp_path):
     srv = strata_factory(["--aclfile", str(aclfile)], wait=False)
     assert srv.wait_exit(10) not in (0, None)
     assert "Unknown command or category name in ACL" in srv.log_text()
+
+
+def acl_list(r):
+    """ACL LIST with each line's words sorted: Redis names single commands
+    in its hash table's order, which changes from one process to the next."""
+    return [sorted(line.split()) for line in r.execute_command("ACL", "LIST")]
 
 
 def non_loopback_ip():
