@@ -41,7 +41,7 @@
  * not reported.
  *
  * Rows named "parent|sub" document the subcommands of a container command
- * (CONFIG, CLIENT, OBJECT, MEMORY, COMMAND): COMMAND DOCS reports them under
+ * (CONFIG, CLIENT, OBJECT, MEMORY, COMMAND, ACL): COMMAND DOCS reports them under
  * "subcommands", which is how redis-cli gets hints for "config get ". Only
  * the subcommands strata implements are listed.
  */

@@ -11,9 +11,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTES = {
-    "auth": "the default user and requirepass; ACLs later",
+    "auth": "ACL users and the default user's requirepass",
+    "acl": "SETUSER, GETUSER, DELUSER, LIST, USERS, WHOAMI, CAT, LOG, GENPASS, DRYRUN, SAVE, LOAD, HELP; "
+           "no selectors",
     "client": "ID, SETNAME, GETNAME, LIST, INFO, KILL, HELP",
-    "command": "COUNT, LIST, INFO, DOCS (with arguments, for redis-cli hints), HELP",
+    "command": "COUNT, LIST, INFO, DOCS (with arguments, for redis-cli hints), GETKEYS, HELP",
     "config": "GET, SET, RESETSTAT, REWRITE, HELP",
     "flushdb": "ASYNC and SYNC are both instant (range deletion)",
     "flushall": "ASYNC and SYNC are both instant (range deletion)",
