@@ -1305,6 +1305,21 @@ static void reply_user(client *c, const acl_user *u) {
     reply_array_len(c, 0);
 }
 
+static int subscription_denied(void *ctx, int is_pattern, const char *name, size_t len) {
+    return !channel_allowed(ctx, name, len, is_pattern);
+}
+
+/* Redis 7.0 closes the subscribers of a user whose channel rules no longer
+ * cover one of their subscriptions. */
+static void kill_subscribers_now_denied(client *c, acl_user *u) {
+    if (u->allchannels) return;
+    for (client *o = server.clients; o; o = o->next) {
+        if (o->user != u || !pubsub_client_any(o, subscription_denied, u)) continue;
+        if (o == c) client_close_after_reply(o);
+        else client_close_asap(o);
+    }
+}
+
 static void acl_setuser(client *c) {
     const resp_arg *name = &c->argv[2];
     if (has_space_or_nul(name->ptr, name->len)) {
@@ -1321,8 +1336,12 @@ static void acl_setuser(client *c) {
             return;
         }
     }
-    if (old) user_replace(old, u);
-    else user_insert(u);
+    if (old) {
+        user_replace(old, u);
+        kill_subscribers_now_denied(c, old);
+    } else {
+        user_insert(u);
+    }
     reply_ok(c);
 }
 

@@ -392,6 +392,7 @@ void server_stop(void) {
     }
     free(err);
     while (server.clients) client_free(server.clients);
+    acl_free_all();
     net_close_listeners();
     if (sync_thread_running) {
         pthread_mutex_lock(&sync_lock);

@@ -333,6 +333,10 @@ const char *persistence_checkpoint_path(char *buf, size_t cap);
 /* pubsub.c */
 DECLARE(subscribe); DECLARE(unsubscribe); DECLARE(psubscribe); DECLARE(punsubscribe); DECLARE(publish);
 DECLARE(ssubscribe); DECLARE(sunsubscribe); DECLARE(spublish); DECLARE(pubsub);
+/* Does pred hold for one of c's subscriptions (is_pattern: a PSUBSCRIBE
+ * pattern)? acl.c asks when a user's channels shrink. */
+int pubsub_client_any(const client *c, int (*pred)(void *ctx, int is_pattern, const char *name, size_t len),
+                      void *ctx);
 /* Drop every subscription of c (client_free calls it). */
 void pubsub_client_free(client *c);
 /* RESP2 subscribed mode: when cmd may not run, reply Redis's error and

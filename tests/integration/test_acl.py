@@ -81,6 +81,15 @@ def test_subscriber_limited_to_its_channels(strata):
     assert sub.call("SUBSCRIBE", "news.today") == b"*3\r\n$9\r\nsubscribe\r\n$10\r\nnews.today\r\n:1\r\n"
     assert admin.publish("news.today", "hi") == 1
     assert sub.read_reply().py() == [b"message", b"news.today", b"hi"]
+    # widening the channels keeps the subscriber; taking its channel away
+    # disconnects it
+    admin.execute_command("ACL", "SETUSER", "writer", "&more.*")
+    assert admin.publish("news.today", "again") == 1
+    assert sub.read_reply().py() == [b"message", b"news.today", b"again"]
+    admin.execute_command("ACL", "SETUSER", "writer", "resetchannels", "&other.*")
+    _, closed = sub.read_until_closed(5)
+    assert closed
+    assert admin.publish("news.today", "gone") == 0
     sub.close()
 
 
