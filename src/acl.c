@@ -1250,13 +1250,73 @@ static int acl_save(char *err, size_t errlen) {
     return 0;
 }
 
+/* The "user" lines of the config file, over the default user made from
+ * requirepass (a "user default ..." line redefines it from scratch). */
+static int load_config_users(char *err, size_t errlen) {
+    for (int i = 0; i < config_user_count(); i++) {
+        int argc;
+        char **argv = config_user_args(i, &argc);
+        size_t nlen = strlen(argv[0]);
+        if (has_space_or_nul(argv[0], nlen)) {
+            snprintf(err, errlen, "Error in user declaration '%s': Usernames can't contain spaces or null characters",
+                     argv[0]);
+            return -1;
+        }
+        for (int j = 0; j < i; j++) {
+            int pargc;
+            if (!strcmp(config_user_args(j, &pargc)[0], argv[0])) {
+                snprintf(err, errlen, "Error in user declaration '%s': Duplicate user found. A user can only be "
+                                      "defined once in config files", argv[0]);
+                return -1;
+            }
+        }
+        int is_default = !strcmp(argv[0], "default");
+        acl_user *u = user_new(argv[0], nlen);
+        if (is_default) acl_set_rule(u, "reset", 5); /* as Redis: from scratch */
+        for (int j = 1; j < argc; j++) {
+            const char *e = acl_set_rule(u, argv[j], strlen(argv[j]));
+            if (e) {
+                snprintf(err, errlen, "Error in user declaration '%s': %s", argv[0], e);
+                user_free(u);
+                return -1;
+            }
+        }
+        if (is_default) user_replace(default_user, u);
+        else user_insert(u);
+    }
+    return 0;
+}
+
 int acl_init(char *err, size_t errlen) {
     build_ids();
     default_user = make_default_user();
     user_insert(default_user);
     acl_apply_requirepass();
-    if (server_config.aclfile && server_config.aclfile[0] && acl_load(NULL, err, errlen) < 0) return -1;
+    int have_file = server_config.aclfile && server_config.aclfile[0];
+    if (have_file && config_user_count() > 0) {
+        snprintf(err, errlen, "Configuring Redis with users defined in redis.conf and at the same setting an ACL "
+                              "file path is invalid. This setup is very likely to lead to configuration errors "
+                              "and security holes, please define either an ACL file or declare users directly in "
+                              "your redis.conf, but not both.");
+        return -1;
+    }
+    if (load_config_users(err, errlen) < 0) return -1;
+    if (have_file && acl_load(NULL, err, errlen) < 0) return -1;
     return 0;
+}
+
+void acl_rewrite_users(void (*emit)(const char *line, void *ctx), void *ctx) {
+    /* With an ACL file the users live there; the config keeps none. */
+    if (server_config.aclfile && server_config.aclfile[0]) return;
+    for (int i = 0; i < nusers; i++) {
+        strbuf b = {0};
+        sb_cat(&b, "user ");
+        sb_cat(&b, users[i]->name);
+        sb_cat(&b, " ");
+        describe_user(users[i], &b);
+        emit(b.p, ctx);
+        free(b.p);
+    }
 }
 
 void acl_free_all(void) {

@@ -30,6 +30,9 @@ enum { ACL_CTX_TOPLEVEL = 0, ACL_CTX_MULTI, ACL_CTX_LUA };
  * 0, or -1 with a message in err (a bad aclfile stops start-up, as Redis). */
 int acl_init(char *err, size_t errlen);
 void acl_free_all(void);
+/* CONFIG REWRITE's "user" lines (config_rewrite_users_hook): one per user,
+ * none when an aclfile holds them. */
+void acl_rewrite_users(void (*emit)(const char *line, void *ctx), void *ctx);
 
 /* The user new connections run as, and whether they start authenticated
  * (the default user is on and nopass). */

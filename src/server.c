@@ -356,6 +356,7 @@ int server_start(void) {
         return -1;
     }
     config_try_apply_hook = config_try_apply;
+    config_rewrite_users_hook = acl_rewrite_users;
     cron_event = event_new(server.base, -1, EV_PERSIST, cron_cb, NULL);
     schedule_cron();
     sigterm_event = evsignal_new(server.base, SIGTERM, signal_cb, NULL);

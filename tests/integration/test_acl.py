@@ -322,3 +322,40 @@ def test_protected_mode_refuses_remote_clients(strata_factory):
         s.sendall(b"PING\r\n")
         assert s.recv(100) == b"+PONG\r\n"
     c.close()
+
+
+def test_users_in_config_file_and_config_rewrite(strata_factory, tmp_path):
+    conf = tmp_path / "strata.conf"
+    conf.write_text("user alice on >alicepw ~a:* -@all +get +set\n"
+                    "user default on >defpw ~* &* +@all\n")
+    srv = strata_factory(conf=conf)
+    c = srv.client()
+    assert c.call("PING") == b"-NOAUTH Authentication required.\r\n"
+    assert c.call("AUTH", "defpw") == b"+OK\r\n"
+    al = srv.redis(username="alice", password="alicepw")
+    assert al.set("a:1", "x") is True
+    noperm(al.get, "b")
+    # users made at run time reach the file through CONFIG REWRITE
+    assert c.call("ACL", "SETUSER", "carol", "on", ">carolpw", "~*", "+@read") == b"+OK\r\n"
+    assert c.call("ACL", "DELUSER", "alice") == b":1\r\n"
+    assert c.call("CONFIG", "REWRITE") == b"+OK\r\n"
+    text = conf.read_text()
+    assert "user carol on #" in text and "alice" not in text
+    assert "user default on sanitize-payload #" in text
+    c.close()
+    srv.kill9()
+    srv.start()
+    assert srv.redis(username="carol", password="carolpw").get("a:1") == b"x"
+    assert srv.redis(password="defpw").execute_command("ACL", "USERS") == [b"carol", b"default"]
+    with pytest.raises((redis.exceptions.AuthenticationError, redis.exceptions.ResponseError)):
+        srv.redis(username="alice", password="alicepw").ping()
+
+
+def test_config_users_and_aclfile_together_refuse_to_start(strata_factory, tmp_path):
+    conf = tmp_path / "both.conf"
+    aclfile = tmp_path / "u.acl"
+    aclfile.write_text("user bob on nopass ~* +@all\n")
+    conf.write_text("user alice on nopass\naclfile %s\n" % aclfile)
+    srv = strata_factory(conf=conf, wait=False)
+    assert srv.wait_exit(10) not in (0, None)
+    assert "users defined in redis.conf and at the same setting an ACL file path is invalid" in srv.log_text()
