@@ -256,7 +256,7 @@ static const command_doc docs_table[] = {
     {"command|docs", "[command-name [command-name ...]]", NULL, NULL, "7.0.0",
      "Returns documentary information about one, multiple or all commands."},
     {"command|help", "", NULL, NULL, "5.0.0", "Returns helpful text about the different subcommands."},
-    {"command|getkeys", "command [arg [arg ...]]", NULL, NULL, "2.8.13", "Extract keys given a full Redis command"},
+    {"command|getkeys", "", NULL, NULL, "2.8.13", "Extract keys given a full Redis command"},
     {"acl", ""},
     {"acl|cat", "[categoryname]", NULL, NULL, "6.0.0", "List the ACL categories or the commands inside a category"},
     {"acl|deluser", "username [username ...]", NULL, NULL, "6.0.0",
