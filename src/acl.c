@@ -125,6 +125,8 @@ static void sha256_hex(const char *p, size_t n, char out[65]) {
     for (int i = 0; i < 8; i++) snprintf(out + 8 * i, 9, "%08x", s.h[i]);
 }
 
+void acl_hash_password(const char *p, size_t n, char out[65]) { sha256_hex(p, n, out); }
+
 /* ---------------------------------------------------------------------------
  * Categories and ACL ids
  * ------------------------------------------------------------------------ */

@@ -34,6 +34,9 @@ void acl_free_all(void);
  * none when an aclfile holds them. */
 void acl_rewrite_users(void (*emit)(const char *line, void *ctx), void *ctx);
 
+/* SHA-256 of p as 64 lowercase hex digits (how passwords are kept). */
+void acl_hash_password(const char *p, size_t n, char out[65]);
+
 /* The user new connections run as, and whether they start authenticated
  * (the default user is on and nopass). */
 acl_user *acl_default_user(void);
