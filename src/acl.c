@@ -1067,13 +1067,20 @@ static void kill_clients_of(client *c, acl_user *u) {
 
 /* Split a line of the ACL file into words (Redis's config quoting: "..."
  * with escapes, '...' literal). Returns the count, -1 on unbalanced quotes.
- * Words point into buf (modified in place). */
-static int split_words(char *s, char **words, size_t *lens, int max) {
-    int n = 0;
+ * Words point into s (modified in place); *words and *lens are malloc'd
+ * (grown as needed; the caller frees them). */
+static int split_words(char *s, char ***wordsp, size_t **lensp) {
+    int n = 0, cap = 0;
     for (;;) {
         while (*s && isspace((unsigned char)*s)) s++;
         if (!*s) return n;
-        if (n == max) return -1;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *wordsp = realloc(*wordsp, sizeof(char *) * (size_t)cap);
+            *lensp = realloc(*lensp, sizeof(size_t) * (size_t)cap);
+        }
+        char **words = *wordsp;
+        size_t *lens = *lensp;
         char *out = s, *start = s;
         int inq = 0, insq = 0;
         for (;;) {
@@ -1142,12 +1149,16 @@ static int load_file(const char *path, acl_user ***out, int *nout, char *err, si
     while ((got = getline(&line, &cap, fp)) >= 0) {
         lineno++;
         char problem[512] = "";
-        char *words[1024];
-        size_t lens[1024];
-        int nw = split_words(line, words, lens, 1024);
+        char **words = NULL;
+        size_t *lens = NULL;
+        int nw = split_words(line, &words, &lens);
         /* Only empty lines are skipped: Redis 7.0 has no comments in this
          * file ("# ..." does not start with "user"). */
-        if (nw == 0) continue;
+        if (nw == 0) {
+            free(words);
+            free(lens);
+            continue;
+        }
         if (nw < 0) {
             snprintf(problem, sizeof(problem), "%s:%d: unbalanced quotes in acl line. ", path, lineno);
         } else if (strcmp(words[0], "user") != 0 || nw < 2) {
@@ -1186,6 +1197,8 @@ static int load_file(const char *path, acl_user ***out, int *nout, char *err, si
                 errused += pl;
             }
         }
+        free(words);
+        free(lens);
     }
     free(line);
     fclose(fp);
@@ -1228,11 +1241,13 @@ static int acl_load(client *c, char *err, size_t errlen) {
 
 static int acl_save(char *err, size_t errlen) {
     const char *path = server_config.aclfile;
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
+    size_t tmplen = strlen(path) + 32;
+    char *tmp = malloc(tmplen);
+    snprintf(tmp, tmplen, "%s.tmp-%d", path, (int)getpid());
     FILE *fp = fopen(tmp, "w");
     if (!fp) {
         snprintf(err, errlen, "Opening temp ACL file for ACL SAVE: %s", strerror(errno));
+        free(tmp);
         return -1;
     }
     int ok = 1;
@@ -1247,8 +1262,10 @@ static int acl_save(char *err, size_t errlen) {
     if (!ok || rename(tmp, path) < 0) {
         snprintf(err, errlen, "Writing ACL file for ACL SAVE: %s", strerror(errno));
         unlink(tmp);
+        free(tmp);
         return -1;
     }
+    free(tmp);
     return 0;
 }
 
