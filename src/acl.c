@@ -1,5 +1,5 @@
 /* acl.c - users, AUTH, the per-command permission check, ACL LOG and the
- * ACL command (Redis 7.0's ACL, without selectors).
+ * ACL command (Redis 7.0's ACL).
  *
  * A user is a set of passwords (SHA-256 hex, as Redis keeps them: the clear
  * text is never stored), on/off and nopass flags, and its permissions:
@@ -12,6 +12,8 @@
  *             "+@all").
  *   keys      glob patterns, each for reading, writing or both (~, %R~, %W~)
  *   channels  glob patterns for pub/sub channels (&)
+ *   selectors more such sets, "(~a +get)": a call is allowed when the
+ *             user's own set or any selector allows it
  *
  * Rules are applied to a copy of the user and only stored when all of them
  * parse, so ACL SETUSER is all or nothing, as in Redis.
@@ -181,6 +183,11 @@ struct acl_user {
     int nkeys, allkeys;
     pattern *chans;
     int nchans, allchannels;
+    /* Selectors "(...)": more permission sets (an acl_user of which only
+     * the permission fields are used); a call is allowed when the user's
+     * own set or any selector allows it. */
+    struct acl_user **sel;
+    int nsel;
 };
 
 static acl_user **users;
@@ -210,8 +217,18 @@ static void patterns_free(pattern *p, int n) {
     free(p);
 }
 
+static void user_free(acl_user *u);
+
+static void clear_selectors(acl_user *u) {
+    for (int i = 0; i < u->nsel; i++) user_free(u->sel[i]);
+    free(u->sel);
+    u->sel = NULL;
+    u->nsel = 0;
+}
+
 static void user_free(acl_user *u) {
     if (!u) return;
+    clear_selectors(u);
     if (u->first)
         for (int i = 0; i < nids; i++) firstargs_clear(u, i);
     free(u->first);
@@ -259,6 +276,11 @@ static acl_user *user_copy(const acl_user *src) {
     u->chans = patterns_copy(src->chans, src->nchans);
     u->nchans = src->nchans;
     u->allchannels = src->allchannels;
+    if (src->nsel) {
+        u->sel = malloc(sizeof(*u->sel) * (size_t)src->nsel);
+        for (int i = 0; i < src->nsel; i++) u->sel[i] = user_copy(src->sel[i]);
+        u->nsel = src->nsel;
+    }
     return u;
 }
 
@@ -320,6 +342,25 @@ int acl_default_user_open(void) {
 const char *acl_user_name(const acl_user *u) { return u ? u->name : "default"; }
 int acl_user_exists(const char *name, size_t len) { return user_get(name, len) != NULL; }
 int acl_default_user_nopass(void) { return (default_user->flags & UF_NOPASS) != 0; }
+
+/* A growing string (descriptions, merged rules). */
+static void sb_add(char **s, size_t *len, size_t *cap, const char *p, size_t n) {
+    if (*len + n + 1 > *cap) {
+        *cap = (*len + n + 1) * 2;
+        *s = realloc(*s, *cap);
+    }
+    memcpy(*s + *len, p, n);
+    *len += n;
+    (*s)[*len] = 0;
+}
+
+typedef struct strbuf {
+    char *p;
+    size_t len, cap;
+} strbuf;
+
+static void sb_cat(strbuf *b, const char *s) { sb_add(&b->p, &b->len, &b->cap, s, strlen(s)); }
+static void sb_catlen(strbuf *b, const char *s, size_t n) { sb_add(&b->p, &b->len, &b->cap, s, n); }
 
 /* ---------------------------------------------------------------------------
  * Rules
@@ -470,6 +511,87 @@ static const char *rule_command(acl_user *u, const char *op, size_t len) {
     return NULL;
 }
 
+static const char *selector_rule(acl_user *u, const char *op, size_t len);
+static int split_words(char *s, char ***wordsp, size_t **lensp);
+
+/* "(rule rule ...)" without its parentheses: a new selector, starting with
+ * no keys, no channels and no commands. */
+static const char *add_selector(acl_user *u, const char *inner, size_t len) {
+    char *copy = malloc(len + 1);
+    memcpy(copy, inner, len);
+    copy[len] = 0;
+    char **words = NULL;
+    size_t *lens = NULL;
+    int n = split_words(copy, &words, &lens);
+    const char *e = n < 0 ? ERR_RULE_SYNTAX : NULL;
+    acl_user *s = user_new("", 0);
+    for (int i = 0; i < n && !e; i++) e = selector_rule(s, words[i], lens[i]);
+    free(words);
+    free(lens);
+    free(copy);
+    if (e) {
+        user_free(s);
+        return e;
+    }
+    u->sel = realloc(u->sel, sizeof(*u->sel) * (size_t)(u->nsel + 1));
+    u->sel[u->nsel++] = s;
+    return NULL;
+}
+
+/* Rules as given: a selector may come split over several arguments
+ * ("(~a" "+get)"), which Redis joins with spaces. Returns the count of
+ * merged rules in *out (each malloc'd, NUL-terminated; free with
+ * free_rules), or -1 with *bad the index of an unclosed "(". */
+static int merge_rules(int n, const char *const *args, const size_t *lens, char ***out, size_t **outlens,
+                       int *bad) {
+    char **r = malloc(sizeof(char *) * (size_t)(n ? n : 1));
+    size_t *rl = malloc(sizeof(size_t) * (size_t)(n ? n : 1));
+    int m = 0, open = -1;
+    strbuf sel = {0};
+    for (int i = 0; i < n; i++) {
+        const char *a = args[i];
+        size_t len = lens[i];
+        if (open < 0 && len > 0 && a[0] == '(' && a[len - 1] != ')') {
+            open = i;
+            sel.len = 0;
+            sb_catlen(&sel, a, len);
+            continue;
+        }
+        if (open >= 0) {
+            sb_cat(&sel, " ");
+            sb_catlen(&sel, a, len);
+            if (len > 0 && a[len - 1] == ')') {
+                open = -1;
+                r[m] = malloc(sel.len + 1);
+                memcpy(r[m], sel.p, sel.len + 1);
+                rl[m++] = sel.len;
+            }
+            continue;
+        }
+        r[m] = malloc(len + 1);
+        memcpy(r[m], a, len);
+        r[m][len] = 0;
+        rl[m++] = len;
+    }
+    free(sel.p);
+    if (open >= 0) {
+        for (int i = 0; i < m; i++) free(r[i]);
+        free(r);
+        free(rl);
+        *bad = open;
+        return -1;
+    }
+    *out = r;
+    *outlens = rl;
+    return m;
+}
+
+static void free_rules(char **r, size_t *rl, int n) {
+    for (int i = 0; i < n; i++) free(r[i]);
+    free(r);
+    free(rl);
+}
+
 /* Apply one rule to u. NULL, or Redis's text for what is wrong with it. */
 static const char *acl_set_rule(acl_user *u, const char *op, size_t len) {
     if (len == 0) return NULL; /* Redis ignores an empty rule */
@@ -487,7 +609,35 @@ static const char *acl_set_rule(acl_user *u, const char *op, size_t len) {
     } else if (rule_is(op, len, "resetpass")) {
         u->flags &= ~UF_NOPASS;
         u->npass = 0;
-    } else if (rule_is(op, len, "allkeys") || rule_is(op, len, "~*")) {
+    } else if (rule_is(op, len, "reset")) {
+        u->flags = UF_OFF | UF_SANITIZE;
+        u->npass = 0;
+        reset_keys(u);
+        reset_channels(u);
+        clear_selectors(u);
+        set_all(u, 0);
+    } else if (op[0] == '>' || op[0] == '<') {
+        char hex[65];
+        sha256_hex(op + 1, len - 1, hex);
+        if (op[0] == '>') pass_add(u, hex);
+        else if (pass_remove(u, hex) < 0) return ERR_RULE_NO_PASS;
+    } else if (op[0] == '#' || op[0] == '!') {
+        if (!valid_hash(op + 1, len - 1)) return ERR_RULE_BAD_HASH;
+        if (op[0] == '#') pass_add(u, op + 1);
+        else if (pass_remove(u, op + 1) < 0) return ERR_RULE_NO_PASS;
+    } else if (op[0] == '(' && op[len - 1] == ')') {
+        return add_selector(u, op + 1, len - 2);
+    } else if (rule_is(op, len, "clearselectors")) {
+        clear_selectors(u);
+    } else {
+        return selector_rule(u, op, len);
+    }
+    return NULL;
+}
+
+/* A rule about permissions (the user's own, or a selector's). */
+static const char *selector_rule(acl_user *u, const char *op, size_t len) {
+    if (rule_is(op, len, "allkeys") || rule_is(op, len, "~*")) {
         reset_keys(u);
         u->allkeys = 1;
     } else if (rule_is(op, len, "resetkeys")) {
@@ -501,21 +651,6 @@ static const char *acl_set_rule(acl_user *u, const char *op, size_t len) {
         set_all(u, 1);
     } else if (rule_is(op, len, "nocommands") || rule_is(op, len, "-@all")) {
         set_all(u, 0);
-    } else if (rule_is(op, len, "reset")) {
-        u->flags = UF_OFF | UF_SANITIZE;
-        u->npass = 0;
-        reset_keys(u);
-        reset_channels(u);
-        set_all(u, 0);
-    } else if (op[0] == '>' || op[0] == '<') {
-        char hex[65];
-        sha256_hex(op + 1, len - 1, hex);
-        if (op[0] == '>') pass_add(u, hex);
-        else if (pass_remove(u, hex) < 0) return ERR_RULE_NO_PASS;
-    } else if (op[0] == '#' || op[0] == '!') {
-        if (!valid_hash(op + 1, len - 1)) return ERR_RULE_BAD_HASH;
-        if (op[0] == '#') pass_add(u, op + 1);
-        else if (pass_remove(u, op + 1) < 0) return ERR_RULE_NO_PASS;
     } else if (op[0] == '~' || op[0] == '%') {
         if (u->allkeys) return ERR_RULE_KEYS_AFTER_ALL;
         int flags = 0;
@@ -557,23 +692,6 @@ static const char *acl_set_rule(acl_user *u, const char *op, size_t len) {
  * Describing a user
  * ------------------------------------------------------------------------ */
 
-static void sb_add(char **s, size_t *len, size_t *cap, const char *p, size_t n) {
-    if (*len + n + 1 > *cap) {
-        *cap = (*len + n + 1) * 2;
-        *s = realloc(*s, *cap);
-    }
-    memcpy(*s + *len, p, n);
-    *len += n;
-    (*s)[*len] = 0;
-}
-
-typedef struct strbuf {
-    char *p;
-    size_t len, cap;
-} strbuf;
-
-static void sb_cat(strbuf *b, const char *s) { sb_add(&b->p, &b->len, &b->cap, s, strlen(s)); }
-static void sb_catlen(strbuf *b, const char *s, size_t n) { sb_add(&b->p, &b->len, &b->cap, s, n); }
 
 /* Turn a category on or off in a bare bitmap, as set_category does. */
 static void bits_set_category(unsigned char *bits, int cat, int v) {
@@ -668,7 +786,10 @@ static void describe_channels(const acl_user *u, strbuf *b) {
     }
 }
 
-/* "on nopass #... ~* &* +@all": ACL LIST and ACL SAVE (after "user name "). */
+static void describe_permissions(const acl_user *u, strbuf *b);
+
+/* "on nopass #... ~* &* +@all (~a resetchannels -@all +get)": ACL LIST and
+ * ACL SAVE (after "user name "). */
 static void describe_user(const acl_user *u, strbuf *b) {
     for (int i = 0; i < NUSER_FLAGS; i++) {
         if (!(u->flags & user_flags[i].flag)) continue;
@@ -680,6 +801,17 @@ static void describe_user(const acl_user *u, strbuf *b) {
         sb_catlen(b, u->pass[i], 64);
         sb_cat(b, " ");
     }
+    describe_permissions(u, b);
+    for (int i = 0; i < u->nsel; i++) {
+        sb_cat(b, " (");
+        describe_permissions(u->sel[i], b);
+        sb_cat(b, ")");
+    }
+}
+
+/* "~k* resetchannels &ch* -@all +get": a permission set (the user's own or
+ * a selector's). */
+static void describe_permissions(const acl_user *u, strbuf *b) {
     if (u->allkeys || u->nkeys) {
         describe_keys(u, b);
         sb_cat(b, " ");
@@ -743,9 +875,8 @@ static int command_channels(const command *cmd, int argc, int *first, int *last,
     return *last >= *first;
 }
 
-static int user_check(const acl_user *u, const command *cmd, int argc, const resp_arg *argv, int *errpos) {
+static int selector_check(const acl_user *u, const command *cmd, int argc, const resp_arg *argv, int *errpos) {
     *errpos = 0;
-    if (cmd->flags & CMD_NOAUTH) return ACL_OK;
     int id = id_of_call(cmd, argc, argv);
     if (id < 0) return ACL_DENIED_CMD;
     if (!u->allowed[id]) {
@@ -780,6 +911,26 @@ static int user_check(const acl_user *u, const command *cmd, int argc, const res
         }
     }
     return ACL_OK;
+}
+
+/* The user's own permissions, then each selector: the first that allows
+ * the call wins. Otherwise, as Redis picks the refusal to report: a command
+ * refusal only if every set refused the command, else the key or channel
+ * refusal of the highest kind (channel over key) and latest argument. */
+static int user_check(const acl_user *u, const command *cmd, int argc, const resp_arg *argv, int *errpos) {
+    *errpos = 0;
+    if (cmd->flags & CMD_NOAUTH) return ACL_OK;
+    int reason = ACL_DENIED_CMD, pos = 0;
+    for (int i = -1; i < u->nsel; i++) {
+        int p, r = selector_check(i < 0 ? u : u->sel[i], cmd, argc, argv, &p);
+        if (r == ACL_OK) return ACL_OK;
+        if (r > reason || (r == reason && p > pos)) {
+            reason = r;
+            pos = p;
+        }
+    }
+    *errpos = pos;
+    return reason;
 }
 
 int acl_check_command(client *c, const command *cmd, int argc, const resp_arg *argv, int *errpos) {
@@ -1090,12 +1241,19 @@ static int load_file(const char *path, acl_user ***out, int *nout, char *err, si
                          lineno);
             } else {
                 acl_user *u = user_new(words[1], lens[1]);
-                for (int i = 2; i < nw && !problem[0]; i++) {
-                    const char *e = acl_set_rule(u, words[i], lens[i]);
+                char **rules;
+                size_t *rlens;
+                int bad, nr = merge_rules(nw - 2, (const char *const *)words + 2, lens + 2, &rules, &rlens, &bad);
+                if (nr < 0)
+                    snprintf(problem, sizeof(problem), "%s:%d: Unmatched parenthesis in selector definition.", path,
+                             lineno);
+                for (int i = 0; i < nr && !problem[0]; i++) {
+                    const char *e = acl_set_rule(u, rules[i], rlens[i]);
                     if (e)
                         snprintf(problem, sizeof(problem), "%s:%d: Error in applying operation '%s': %s. ", path,
-                                 lineno, words[i], e);
+                                 lineno, rules[i], e);
                 }
+                if (nr >= 0) free_rules(rules, rlens, nr);
                 if (problem[0]) {
                     user_free(u);
                 } else {
@@ -1207,14 +1365,28 @@ static int load_config_users(char *err, size_t errlen) {
         int is_default = !strcmp(argv[0], "default");
         acl_user *u = user_new(argv[0], nlen);
         if (is_default) acl_set_rule(u, "reset", 5); /* as Redis: from scratch */
-        for (int j = 1; j < argc; j++) {
-            const char *e = acl_set_rule(u, argv[j], strlen(argv[j]));
+        size_t *lens = malloc(sizeof(size_t) * (size_t)argc);
+        for (int j = 0; j < argc; j++) lens[j] = strlen(argv[j]);
+        char **rules;
+        size_t *rlens;
+        int bad, nr = merge_rules(argc - 1, (const char *const *)argv + 1, lens + 1, &rules, &rlens, &bad);
+        free(lens);
+        if (nr < 0) {
+            snprintf(err, errlen, "Error in user declaration '%s': Unmatched parenthesis in acl selector starting "
+                                  "at '%s'.", argv[0], argv[1 + bad]);
+            user_free(u);
+            return -1;
+        }
+        for (int j = 0; j < nr; j++) {
+            const char *e = acl_set_rule(u, rules[j], rlens[j]);
             if (e) {
                 snprintf(err, errlen, "Error in user declaration '%s': %s", argv[0], e);
                 user_free(u);
+                free_rules(rules, rlens, nr);
                 return -1;
             }
         }
+        free_rules(rules, rlens, nr);
         if (is_default) user_replace(default_user, u);
         else user_insert(u);
     }
@@ -1269,17 +1441,8 @@ void acl_free_all(void) {
  * The ACL command
  * ------------------------------------------------------------------------ */
 
-static void reply_user(client *c, const acl_user *u) {
-    int nflags = 0;
-    for (int i = 0; i < NUSER_FLAGS; i++) nflags += (u->flags & user_flags[i].flag) != 0;
-    reply_map_len(c, 6);
-    reply_bulk_cstr(c, "flags");
-    reply_array_len(c, nflags);
-    for (int i = 0; i < NUSER_FLAGS; i++)
-        if (u->flags & user_flags[i].flag) reply_bulk_cstr(c, user_flags[i].name);
-    reply_bulk_cstr(c, "passwords");
-    reply_array_len(c, u->npass);
-    for (int i = 0; i < u->npass; i++) reply_bulk(c, u->pass[i], 64);
+/* "commands", "keys", "channels" of a permission set. */
+static void reply_permissions(client *c, const acl_user *u) {
     strbuf b = {0};
     reply_bulk_cstr(c, "commands");
     describe_commands(u, &b);
@@ -1295,18 +1458,39 @@ static void reply_user(client *c, const acl_user *u) {
     describe_channels(u, &b);
     reply_bulk(c, b.p, b.len);
     free(b.p);
+}
+
+static void reply_user(client *c, const acl_user *u) {
+    int nflags = 0;
+    for (int i = 0; i < NUSER_FLAGS; i++) nflags += (u->flags & user_flags[i].flag) != 0;
+    reply_map_len(c, 6);
+    reply_bulk_cstr(c, "flags");
+    reply_array_len(c, nflags);
+    for (int i = 0; i < NUSER_FLAGS; i++)
+        if (u->flags & user_flags[i].flag) reply_bulk_cstr(c, user_flags[i].name);
+    reply_bulk_cstr(c, "passwords");
+    reply_array_len(c, u->npass);
+    for (int i = 0; i < u->npass; i++) reply_bulk(c, u->pass[i], 64);
+    reply_permissions(c, u);
     reply_bulk_cstr(c, "selectors");
-    reply_array_len(c, 0);
+    reply_array_len(c, u->nsel);
+    for (int i = 0; i < u->nsel; i++) {
+        reply_map_len(c, 3);
+        reply_permissions(c, u->sel[i]);
+    }
 }
 
 static int subscription_denied(void *ctx, int is_pattern, const char *name, size_t len) {
-    return !channel_allowed(ctx, name, len, is_pattern);
+    const acl_user *u = ctx;
+    if (channel_allowed(u, name, len, is_pattern)) return 0;
+    for (int i = 0; i < u->nsel; i++)
+        if (channel_allowed(u->sel[i], name, len, is_pattern)) return 0;
+    return 1;
 }
 
 /* Redis 7.0 closes the subscribers of a user whose channel rules no longer
  * cover one of their subscriptions. */
 static void kill_subscribers_now_denied(client *c, acl_user *u) {
-    if (u->allchannels) return;
     for (client *o = server.clients; o; o = o->next) {
         if (o->user != u || !pubsub_client_any(o, subscription_denied, u)) continue;
         if (o == c) client_close_after_reply(o);
@@ -1320,16 +1504,34 @@ static void acl_setuser(client *c) {
         reply_error(c, "ERR Usernames can't contain spaces or null characters");
         return;
     }
+    int n = c->argc - 3, bad;
+    const char **args = malloc(sizeof(char *) * (size_t)(n ? n : 1));
+    size_t *lens = malloc(sizeof(size_t) * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) {
+        args[i] = c->argv[3 + i].ptr;
+        lens[i] = c->argv[3 + i].len;
+    }
+    char **rules;
+    size_t *rlens;
+    int nr = merge_rules(n, args, lens, &rules, &rlens, &bad);
+    free(args);
+    free(lens);
+    if (nr < 0) {
+        reply_errorf(c, "ERR Unmatched parenthesis in acl selector starting at '%s'.", c->argv[3 + bad].ptr);
+        return;
+    }
     acl_user *old = user_get(name->ptr, name->len);
     acl_user *u = old ? user_copy(old) : user_new(name->ptr, name->len);
-    for (int i = 3; i < c->argc; i++) {
-        const char *e = acl_set_rule(u, c->argv[i].ptr, c->argv[i].len);
+    for (int i = 0; i < nr; i++) {
+        const char *e = acl_set_rule(u, rules[i], rlens[i]);
         if (e) {
-            reply_errorf(c, "ERR Error in ACL SETUSER modifier '%s': %s", c->argv[i].ptr, e);
+            reply_errorf(c, "ERR Error in ACL SETUSER modifier '%s': %s", rules[i], e);
             user_free(u);
+            free_rules(rules, rlens, nr);
             return;
         }
     }
+    free_rules(rules, rlens, nr);
     if (old) {
         user_replace(old, u);
         kill_subscribers_now_denied(c, old);

@@ -12,8 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NOTES = {
     "auth": "ACL users and the default user's requirepass",
-    "acl": "SETUSER, GETUSER, DELUSER, LIST, USERS, WHOAMI, CAT, LOG, GENPASS, DRYRUN, SAVE, LOAD, HELP; "
-           "no selectors",
+    "acl": "SETUSER (with selectors), GETUSER, DELUSER, LIST, USERS, WHOAMI, CAT, LOG, GENPASS, DRYRUN, "
+           "SAVE, LOAD, HELP",
     "client": "ID, SETNAME, GETNAME, LIST, INFO, KILL, HELP",
     "command": "COUNT, LIST, INFO, DOCS (with arguments, for redis-cli hints), GETKEYS, HELP",
     "config": "GET, SET, RESETSTAT, REWRITE, HELP",

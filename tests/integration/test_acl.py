@@ -213,7 +213,7 @@ def test_aclfile_load_save_across_restart(strata_factory, tmp_path):
     aclfile = tmp_path / "users.acl"
     aclfile.write_text(
         "user default on nopass ~* &* +@all\n"
-        "user alice on >alicepw ~a:* -@all +get +set\n"
+        "user alice on >alicepw ~a:* -@all +get +set (~b:* +get)\n"
         "\n"
         "user bob off #%s ~* +@read\n" % ("a" * 64))
     srv = strata_factory(["--aclfile", str(aclfile)])
@@ -222,6 +222,7 @@ def test_aclfile_load_save_across_restart(strata_factory, tmp_path):
     al = srv.redis(username="alice", password="alicepw", decode_responses=True)
     assert al.set("a:1", "v") is True
     noperm(al.set, "b:1", "v")
+    assert al.get("b:1") is None  # through the selector
     # changes survive a restart only through ACL SAVE
     r.execute_command("ACL", "SETUSER", "carol", "on", ">carolpw", "~*", "+@all")
     r.execute_command("ACL", "SETUSER", "alice", "+incr")
