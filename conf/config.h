@@ -53,7 +53,11 @@ typedef struct strata_config {
     int loglevel;               /* LOG_* ; "debug|verbose|notice|warning" */
     char *logfile;              /* "" = stdout */
     char *dir;                  /* data directory: "./strata-data" by default */
-    char *requirepass;          /* "" = none */
+    char *requirepass;          /* "" = none: the default user's password (acl.c) */
+    char *aclfile;              /* "" = none: users load from / save to this file */
+    int acllog_max_len;         /* 128: ACL LOG entries kept */
+    int protected_mode;         /* yes: no password on the default user means
+                                   only loopback clients are served */
     int hz;                     /* 10; like Redis any 0..INT_MAX is accepted and
                                    the stored value is clamped to 1..500 */
     /* persistence */
@@ -162,6 +166,18 @@ void config_get_multi(int n, const char **patterns,
  * "ERR The server is running without a config file" when none was loaded,
  * "ERR Rewriting config file: <strerror>" on I/O errors. */
 int config_rewrite(char *err, size_t errlen);
+
+/* "user <name> <rule> ..." lines of the config file (or --user on the
+ * command line), kept as given for the ACL module, which applies them at
+ * start-up: config_user_args(i, &argc) is line i's words after "user"
+ * (owned by the config module). */
+int config_user_count(void);
+char **config_user_args(int i, int *argc);
+
+/* CONFIG REWRITE asks this hook (set by the server; may be NULL) for the
+ * "user ..." lines to write in place of the file's: it calls emit once per
+ * line. NULL leaves the file's user lines as they are. */
+extern void (*config_rewrite_users_hook)(void (*emit)(const char *line, void *ctx), void *ctx);
 
 /* Parse a memory size like Redis: "1gb", "64mb", "100k", "1024" (bytes).
  * Units (case-insensitive): b, k=1000, kb=1024, m=1000^2, mb=1024^2,

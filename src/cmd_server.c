@@ -47,47 +47,25 @@ void timeCommand(client *c) {
     reply_bulk_longlong(c, us % 1000000);
 }
 
-/* ---------------------------------------------------------------------------
- * AUTH and HELLO
- * ------------------------------------------------------------------------ */
-
-/* Until ACLs exist the only user is "default", whose password is
- * requirepass; with no requirepass the default user is "nopass" and any
- * password is accepted for it. user == NULL means the default user (AUTH
- * with one argument). On success the client is authenticated and 1 is
- * returned; on failure 0 (the attempt is logged; the caller replies, and a
- * client that was authenticated stays so, as in Redis). */
-int auth_check_password(client *c, const char *user, size_t ulen, const char *pass, size_t plen) {
-    const char *want = server_config.requirepass;
-    int nopass = !want || !want[0];
-    int user_ok = !user || (ulen == 7 && memcmp(user, "default", 7) == 0);
-    int pass_ok = nopass || (plen == strlen(want) && memcmp(pass, want, plen) == 0);
-    if (!user_ok || !pass_ok) {
-        server_log(LOG_VERBOSE, "Failed AUTH attempt from client id=%llu addr=%s", (unsigned long long)c->id,
-                   c->addr);
-        return 0;
-    }
-    c->authenticated = 1;
-    return 1;
-}
-
 static const char *ERR_WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
 
-/* AUTH [username] password. */
+/* AUTH [username] password: the user check itself is auth_check_password
+ * (acl.c), shared with HELLO AUTH. The one-argument form is the default
+ * user's, and an error when that user needs no password (as Redis 7.0). */
 void authCommand(client *c) {
     if (c->argc > 3) {
         reply_error(c, ERR_SYNTAX);
         return;
     }
-    const char *pass = server_config.requirepass;
-    if (c->argc == 2 && (!pass || !pass[0])) {
+    if (c->argc == 2 && acl_default_user_nopass()) {
         reply_error(c, "ERR AUTH <password> called without any password configured for the default user. "
                        "Are you sure your configuration is correct?");
         return;
     }
-    const resp_arg *user = c->argc == 3 ? &c->argv[1] : NULL;
     const resp_arg *given = &c->argv[c->argc - 1];
-    if (!auth_check_password(c, user ? user->ptr : NULL, user ? user->len : 0, given->ptr, given->len)) {
+    const char *user = c->argc == 3 ? c->argv[1].ptr : "default";
+    size_t ulen = c->argc == 3 ? c->argv[1].len : 7;
+    if (auth_check_password(c, user, ulen, given->ptr, given->len) < 0) {
         reply_error(c, ERR_WRONGPASS);
         return;
     }
@@ -137,7 +115,7 @@ void helloCommand(client *c) {
         int more = c->argc - 1 - j;
         if (arg_is(c, j, "AUTH") && more >= 2) {
             const resp_arg *u = &c->argv[j + 1], *p = &c->argv[j + 2];
-            if (!auth_check_password(c, u->ptr, u->len, p->ptr, p->len)) {
+            if (auth_check_password(c, u->ptr, u->len, p->ptr, p->len) < 0) {
                 reply_error(c, ERR_WRONGPASS);
                 return;
             }
@@ -355,6 +333,8 @@ static void info_persistence(text *t) {
 static void info_stats(text *t) {
     tier_hot_info hi;
     tier_hot_stats(&hi);
+    long long acl_auth, acl_cmd, acl_key, acl_channel;
+    acl_info_stats(&acl_auth, &acl_cmd, &acl_key, &acl_channel);
     text_add(t,
              "# Stats\r\ntotal_connections_received:%lld\r\ntotal_commands_processed:%lld\r\n"
              "instantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:%lld\r\ntotal_net_output_bytes:%lld\r\n"
@@ -362,13 +342,16 @@ static void info_stats(text *t) {
              "keyspace_hits:%lld\r\nkeyspace_misses:%lld\r\npubsub_channels:%ld\r\npubsub_patterns:%ld\r\n"
              "pubsubshard_channels:%ld\r\ntracking_total_keys:%lld\r\ntracking_total_items:%lld\r\n"
              "tracking_total_prefixes:%lld\r\n"
+             "acl_access_denied_auth:%lld\r\nacl_access_denied_cmd:%lld\r\nacl_access_denied_key:%lld\r\n"
+             "acl_access_denied_channel:%lld\r\n"
              "hot_tier_hits:%llu\r\nhot_tier_misses:%llu\r\ncold_reads:%llu\r\npromotions:%llu\r\n"
              "promotions_deferred:%llu\r\n",
              server.stat_numconnections, server.stat_numcommands, server.stat_net_input_bytes,
              server.stat_net_output_bytes, server.stat_rejected_conn, server.stat_expiredkeys,
              server.stat_evictedkeys, server.stat_keyspace_hits, server.stat_keyspace_misses,
              pubsub_channel_count(), pubsub_pattern_count(), pubsub_shard_channel_count(),
-             tracking_total_keys(), tracking_total_items(), tracking_total_prefixes(),
+             tracking_total_keys(), tracking_total_items(), tracking_total_prefixes(), acl_auth, acl_cmd,
+             acl_key, acl_channel,
              (unsigned long long)hi.hits, (unsigned long long)hi.misses, (unsigned long long)hi.cold_reads,
              (unsigned long long)hi.promotions, (unsigned long long)hi.deferred);
 }
@@ -502,6 +485,35 @@ static void reply_command_docs(client *c, const command *cmd) {
     }
 }
 
+/* COMMAND GETKEYS command [arg ...]: the keys command_get_keys finds. */
+static void command_getkeys(client *c) {
+    if (c->argc < 4) return reply_sub_arity(c, "command", "getkeys");
+    const command *cmd = command_lookup(c->argv[2].ptr, c->argv[2].len);
+    int argc = c->argc - 2;
+    const resp_arg *argv = c->argv + 2;
+    if (!cmd) {
+        reply_error(c, "ERR Invalid command specified");
+        return;
+    }
+    if (!command_has_keys(cmd, argc, argv)) {
+        reply_error(c, "ERR The command has no key arguments");
+        return;
+    }
+    if ((cmd->arity > 0 && cmd->arity != argc) || argc < -cmd->arity) {
+        reply_error(c, "ERR Invalid number of arguments specified for command");
+        return;
+    }
+    key_ref *keys = NULL;
+    int n = command_get_keys(cmd, argc, argv, &keys);
+    if (n == 0) {
+        reply_error(c, "ERR Invalid arguments specified for command");
+        return;
+    }
+    reply_array_len(c, n);
+    for (int i = 0; i < n; i++) reply_bulk(c, argv[keys[i].pos].ptr, argv[keys[i].pos].len);
+    free(keys);
+}
+
 void commandCommand(client *c) {
     int n = command_count();
     if (c->argc == 1) {
@@ -534,6 +546,8 @@ void commandCommand(client *c) {
         }
         reply_array_len(c, c->argc - 2);
         for (int i = 2; i < c->argc; i++) reply_command_info(c, command_lookup(c->argv[i].ptr, c->argv[i].len));
+    } else if (arg_is(c, 1, "GETKEYS")) {
+        command_getkeys(c);
     } else if (arg_is(c, 1, "DOCS")) {
         if (c->argc == 2) {
             reply_map_len(c, n);
@@ -609,6 +623,7 @@ void configCommand(client *c) {
         server.stat_numcommands = server.stat_numconnections = server.stat_rejected_conn = 0;
         server.stat_expiredkeys = server.stat_keyspace_hits = server.stat_keyspace_misses = 0;
         server.stat_evictedkeys = 0;
+        acl_reset_stats();
         tier_hot_reset_stats();
         server.stat_net_input_bytes = server.stat_net_output_bytes = 0;
         server.stat_commits = server.stat_commit_usec = 0;
@@ -711,6 +726,7 @@ static void client_list(client *c) {
 /* CLIENT KILL addr:port, or CLIENT KILL <filter> <value> ... */
 static void client_kill(client *c) {
     const char *addr = NULL, *laddr = NULL;
+    const resp_arg *user = NULL;
     long long id = 0;
     int skipme = 1, old_form = c->argc == 3, type = CLIENT_TYPE_ANY;
     if (old_form) {
@@ -734,10 +750,11 @@ static void client_kill(client *c) {
             } else if (arg_is(c, i, "TYPE")) {
                 if ((type = client_type_arg(c, i + 1)) < 0) return;
             } else if (arg_is(c, i, "USER")) {
-                if (!arg_is(c, i + 1, "default")) {
+                if (!acl_user_exists(c->argv[i + 1].ptr, c->argv[i + 1].len)) {
                     reply_errorf(c, "ERR No such user '%s'", c->argv[i + 1].ptr);
                     return;
                 }
+                user = &c->argv[i + 1];
             } else if (arg_is(c, i, "SKIPME")) {
                 if (arg_is(c, i + 1, "yes")) skipme = 1;
                 else if (arg_is(c, i + 1, "no")) skipme = 0;
@@ -757,6 +774,10 @@ static void client_kill(client *c) {
         if (laddr && strcmp(o->laddr, laddr) != 0) continue;
         if (id && o->id != (uint64_t)id) continue;
         if (!client_is_type(o, type)) continue;
+        if (user) {
+            const char *un = acl_user_name(o->user);
+            if (strlen(un) != user->len || memcmp(un, user->ptr, user->len) != 0) continue;
+        }
         if (o == c && skipme) continue;
         killed++;
         if (o == c)

@@ -41,7 +41,7 @@
  * not reported.
  *
  * Rows named "parent|sub" document the subcommands of a container command
- * (CONFIG, CLIENT, OBJECT, MEMORY, COMMAND): COMMAND DOCS reports them under
+ * (CONFIG, CLIENT, OBJECT, MEMORY, COMMAND, ACL): COMMAND DOCS reports them under
  * "subcommands", which is how redis-cli gets hints for "config get ". Only
  * the subcommands strata implements are listed.
  */
@@ -258,6 +258,24 @@ static const command_doc docs_table[] = {
     {"command|docs", "[command-name [command-name ...]]", NULL, NULL, "7.0.0",
      "Returns documentary information about one, multiple or all commands.", -2},
     {"command|help", "", NULL, NULL, "5.0.0", "Returns helpful text about the different subcommands.", 2},
+    {"command|getkeys", "", NULL, NULL, "2.8.13", "Extract keys given a full Redis command", -4},
+    {"acl", ""},
+    {"acl|cat", "[categoryname]", NULL, NULL, "6.0.0", "List the ACL categories or the commands inside a category", -2},
+    {"acl|deluser", "username [username ...]", NULL, NULL, "6.0.0",
+     "Remove the specified ACL users and the associated rules", -3},
+    {"acl|dryrun", "username command [arg [arg ...]]", NULL, NULL, "7.0.0",
+     "Returns whether the user can execute the given command without executing the command.", -4},
+    {"acl|genpass", "[bits]", NULL, "bits:integer", "6.0.0", "Generate a pseudorandom secure password to use for ACL users", -2},
+    {"acl|getuser", "username", NULL, NULL, "6.0.0", "Get the rules for a specific ACL user", 3},
+    {"acl|help", "", NULL, NULL, "6.0.0", "Show helpful text about the different subcommands", 2},
+    {"acl|list", "", NULL, NULL, "6.0.0", "List the current ACL rules in ACL config file format", 2},
+    {"acl|load", "", NULL, NULL, "6.0.0", "Reload the ACLs from the configured ACL file", 2},
+    {"acl|log", "[count | RESET]", "operation", NULL, "6.0.0", "List latest events denied because of ACLs in place", -2},
+    {"acl|save", "", NULL, NULL, "6.0.0", "Save the current ACL rules in the configured ACL file", 2},
+    {"acl|setuser", "username [rule [rule ...]]", NULL, NULL, "6.0.0",
+     "Modify or create the rules for a specific ACL user", -3},
+    {"acl|users", "", NULL, NULL, "6.0.0", "List the username of all the configured ACL rules", 2},
+    {"acl|whoami", "", NULL, NULL, "6.0.0", "Return the name of the user associated to the current connection", 2},
     {"config", ""},
     {"config|get", "parameter [parameter ...]", NULL, NULL, "2.0.0", "Returns the effective values of configuration parameters.", -3},
     {"config|set", "parameter value [parameter value ...]", NULL, NULL, "2.0.0", "Sets configuration parameters in-flight.", -4},

@@ -170,7 +170,7 @@ static command table[] = {
     {"expiretime", expiretimeCommand, 2, R | F, 1, 1, 1, "generic", "7.0.0", "Returns the expiration time of a key as a Unix timestamp.", "keyspace read fast"},
     {"pexpiretime", pexpiretimeCommand, 2, R | F, 1, 1, 1, "generic", "7.0.0", "Returns the expiration time of a key as a Unix milliseconds timestamp.", "keyspace read fast"},
     {"persist", persistCommand, 2, W | F, 1, 1, 1, "generic", "2.2.0", "Removes the expiration time of a key.", "keyspace write fast"},
-    {"object", objectCommand, -2, R, 2, 2, 1, "generic", "2.2.3", "A container for object introspection commands.", "keyspace read slow"},
+    {"object", objectCommand, -2, R, 2, 2, 1, "generic", "2.2.3", "A container for object introspection commands.", "slow"},
     {"select", selectCommand, 2, L | S | F, 0, 0, 0, "connection", "1.0.0", "Changes the selected database.", "fast connection"},
     {"dbsize", dbsizeCommand, 1, R | F, 0, 0, 0, "server", "1.0.0", "Returns the number of keys in the database.", "keyspace read fast"},
     {"flushdb", flushdbCommand, -1, W, 0, 0, 0, "server", "1.0.0", "Removes all keys from the current database.", "keyspace write slow dangerous"},
@@ -185,13 +185,15 @@ static command table[] = {
     {"info", infoCommand, -1, S | L, 0, 0, 0, "server", "1.0.0", "Returns information and statistics about the server.", "slow dangerous"},
     {"shutdown", shutdownCommand, -1, A | NS | L | S, 0, 0, 0, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "admin slow dangerous"},
     {"command", commandCommand, -1, S | L, 0, 0, 0, "server", "2.8.13", "Returns detailed information about all commands.", "slow connection"},
-    {"config", configCommand, -2, A | NS | L | S, 0, 0, 0, "server", "2.0.0", "A container for server configuration commands.", "admin slow dangerous"},
-    {"client", clientCommand, -2, NS | L | S, 0, 0, 0, "connection", "2.4.0", "A container for client connection commands.", "slow connection"},
+    {"config", configCommand, -2, A | NS | L | S, 0, 0, 0, "server", "2.0.0", "A container for server configuration commands.", "slow"},
+    {"client", clientCommand, -2, NS | L | S, 0, 0, 0, "connection", "2.4.0", "A container for client connection commands.", "slow"},
     {"auth", authCommand, -2, NS | L | S | F | CMD_NOAUTH, 0, 0, 0, "connection", "1.0.0", "Authenticates the connection.", "fast connection"},
     {"hello", helloCommand, -1, NS | L | S | F | CMD_NOAUTH, 0, 0, 0, "connection", "6.0.0", "Handshakes with the Redis server.", "fast connection"},
+    /* access control (acl.c) */
+    {"acl", aclCommand, -2, 0, 0, 0, 0, "server", "6.0.0", "A container for Access List Control commands.", "slow"},
     {"save", saveCommand, 1, A | NS, 0, 0, 0, "server", "1.0.0", "Synchronously saves the database(s) to disk.", "admin slow dangerous"},
     {"bgsave", bgsaveCommand, -1, A | NS, 0, 0, 0, "server", "1.0.0", "Asynchronously saves the database(s) to disk.", "admin slow dangerous"},
-    {"lastsave", lastsaveCommand, 1, F | L | S, 0, 0, 0, "server", "1.0.0", "Returns the Unix timestamp of the last successful save to disk.", "fast admin dangerous"},
+    {"lastsave", lastsaveCommand, 1, F | L | S, 0, 0, 0, "server", "1.0.0", "Returns the Unix timestamp of the last successful save to disk.", "admin fast dangerous"},
 };
 
 #undef W
@@ -283,6 +285,13 @@ void command_process(client *c) {
         reply_error(c, "NOAUTH Authentication required.");
         return;
     }
+    /* Redis names the refused command in CLIENT LIST and ACL LOG. */
+    c->lastcmd = cmd;
+    int acl_errpos, acl_reason = acl_check_command(c, cmd, c->argc, c->argv, &acl_errpos);
+    if (acl_reason != ACL_OK) {
+        acl_reply_denied(c, cmd, c->argc, c->argv, acl_reason, acl_errpos, ACL_CTX_TOPLEVEL);
+        return;
+    }
     if (server.store_error && (cmd->flags & CMD_WRITE)) {
         reply_errorf(c, "MISCONF Errors writing to the store (%s). Commands that may modify the data set are "
                         "disabled until the disk recovers; reads keep working.", server.store_error_msg);
@@ -311,11 +320,117 @@ void command_process(client *c) {
     if (tier_pending() != before) c->flags |= CLIENT_WROTE;
 }
 
-int command_key_positions(const command *cmd, int argc, int *pos, int max) {
-    if (cmd->firstkey <= 0) return 0;
-    int last = cmd->lastkey < 0 ? argc + cmd->lastkey : cmd->lastkey;
-    int step = cmd->keystep > 0 ? cmd->keystep : 1, n = 0;
-    for (int i = cmd->firstkey; i <= last && i < argc && n < max; i += step) pos[n++] = i;
+/* ---------------------------------------------------------------------------
+ * Keys of a call
+ * ------------------------------------------------------------------------ */
+
+/* keyspec_table rows of each command-table row (first row and count), and
+ * of the subcommands, found once. */
+static int spec_first[256], spec_count[256], specs_indexed;
+
+static void index_specs(void) {
+    for (int i = 0; i < command_count() && i < 256; i++) {
+        spec_first[i] = -1;
+        for (int j = 0; keyspec_table[j].name; j++) {
+            if (strcasecmp(keyspec_table[j].name, table[i].name) != 0) continue;
+            if (spec_first[i] < 0) spec_first[i] = j;
+            spec_count[i]++;
+        }
+    }
+    specs_indexed = 1;
+}
+
+/* Redis's key-spec walk for one spec: appends the keys it finds to *out.
+ * Returns -1 when the arguments do not fit the spec (a bad numkeys). */
+static int keys_from_spec(const key_spec *ks, int argc, const resp_arg *argv, key_ref **out, int *n, int *cap) {
+    int first = ks->index, last, step;
+    if (first >= argc) return 0; /* an optional key that is absent */
+    if (ks->kind == KS_RANGE) {
+        step = ks->b;
+        if (ks->a >= 0) last = first + ks->a;
+        else if (!ks->c) last = argc + ks->a;
+        else last = first + ((argc - first) / ks->c + ks->a);
+    } else {
+        long long numkeys;
+        if (first + ks->a >= argc) return -1;
+        const resp_arg *nk = &argv[first + ks->a];
+        if (!util_str2ll(nk->ptr, nk->len, &numkeys) || numkeys < 0 || numkeys > argc) return -1;
+        first += ks->b;
+        last = first + (int)numkeys - 1;
+        step = ks->c;
+    }
+    if (last >= argc || last < first || first >= argc) return -1;
+    for (int i = first; i <= last; i += step) {
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 8;
+            *out = realloc(*out, sizeof(**out) * (size_t)*cap);
+        }
+        (*out)[(*n)++] = (key_ref){i, ks->flags};
+    }
+    return 0;
+}
+
+/* The keyspec_table rows of a call: *first (-1 when none) and the count. */
+static void specs_of_call(const command *cmd, int argc, const resp_arg *argv, int *first, int *count) {
+    if (!specs_indexed) index_specs();
+    int idx = (int)(cmd - table);
+    *first = idx >= 0 && idx < 256 ? spec_first[idx] : -1;
+    *count = idx >= 0 && idx < 256 ? spec_count[idx] : 0;
+    if (*first < 0 && argc >= 2 && cmd->firstkey == 0 && argv[1].len < 64) {
+        /* A container's subcommand ("object|encoding") may have keys. */
+        char subname[128];
+        snprintf(subname, sizeof(subname), "%s|%.*s", cmd->name, (int)argv[1].len, argv[1].ptr);
+        for (int j = 0; keyspec_table[j].name; j++) {
+            if (strcasecmp(keyspec_table[j].name, subname) != 0) continue;
+            if (*first < 0) *first = j;
+            (*count)++;
+        }
+    }
+}
+
+int command_has_keys(const command *cmd, int argc, const resp_arg *argv) {
+    int first, count;
+    specs_of_call(cmd, argc, argv, &first, &count);
+    if (first < 0) return cmd->firstkey > 0;
+    for (int j = first; j < first + count; j++)
+        if (!(keyspec_table[j].flags & KS_NOT_KEY)) return 1;
+    return 0;
+}
+
+int command_get_keys(const command *cmd, int argc, const resp_arg *argv, key_ref **out) {
+    *out = NULL;
+    int idx = (int)(cmd - table);
+    if (idx < 0 || idx >= command_count()) return 0;
+    int first, count;
+    specs_of_call(cmd, argc, argv, &first, &count);
+    int n = 0, cap = 0;
+    if (first < 0) {
+        /* No key specs (a command added without a row in keyspecs.c): the
+         * table's positions, read and written. */
+        if (cmd->firstkey <= 0) return 0;
+        key_spec ks = {cmd->name, KS_RW | KS_ACCESS | KS_UPDATE, cmd->firstkey, KS_RANGE,
+                       cmd->lastkey >= 0 ? cmd->lastkey - cmd->firstkey : cmd->lastkey, cmd->keystep, 0};
+        if (keys_from_spec(&ks, argc, argv, out, &n, &cap) < 0) n = 0;
+        return n;
+    }
+    for (int j = first; j < first + count; j++) {
+        const key_spec *ks = &keyspec_table[j];
+        if (ks->flags & KS_NOT_KEY) continue;
+        if (keys_from_spec(ks, argc, argv, out, &n, &cap) < 0) {
+            n = 0; /* the command reports the bad arguments itself */
+            break;
+        }
+    }
+    /* SET's flags depend on GET (Redis's setGetKeys). */
+    if (n == 1 && cmd->proc == setCommand) {
+        (*out)[0].flags = KS_OW | KS_UPDATE;
+        for (int i = 3; i < argc; i++)
+            if (argv[i].len == 3 && !strncasecmp(argv[i].ptr, "get", 3)) (*out)[0].flags = KS_RW | KS_ACCESS | KS_UPDATE;
+    }
+    if (n == 0) {
+        free(*out);
+        *out = NULL;
+    }
     return n;
 }
 

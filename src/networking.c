@@ -62,7 +62,8 @@ static client *client_create(int fd, int unix_sock) {
     c->id = ++server.next_client_id;
     c->fd = fd;
     c->resp = 2;
-    c->authenticated = !(server_config.requirepass && server_config.requirepass[0]);
+    c->user = acl_default_user();
+    c->authenticated = acl_default_user_open();
     c->ctime_ms = c->last_ms = util_mstime();
     if (unix_sock) c->flags |= CLIENT_UNIX_SOCKET;
     resp_limits lim = {
@@ -356,6 +357,34 @@ void net_flush_pending(void) {
  * Listening
  * ------------------------------------------------------------------------ */
 
+/* Redis 7.0's protected mode: with protected-mode yes and no password on
+ * the default user, only loopback clients are served (whatever bind says). */
+#define PROTECTED_MODE_DENIED                                                                                   \
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for "  \
+    "the default user. In this mode connections are only accepted from the loopback interface. If you want to " \
+    "connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable "   \
+    "protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by "         \
+    "connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly "    \
+    "accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) "             \
+    "Alternatively you can just disable the protected mode by editing the Redis configuration file, and "      \
+    "setting the protected mode option to 'no', and then restarting the server. 3) If you started the server " \
+    "manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an "              \
+    "authentication password for the default user. NOTE: You only need to do one of the above things in "     \
+    "order for the server to start accepting connections from the outside.\r\n"
+
+static int protected_mode_denies(int fd) {
+    if (!server_config.protected_mode || !acl_default_user_nopass()) return 0;
+    struct sockaddr_storage sa;
+    socklen_t salen = sizeof(sa);
+    if (getpeername(fd, (struct sockaddr *)&sa, &salen) < 0) return 0;
+    char host[INET6_ADDRSTRLEN] = "";
+    if (sa.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, host, sizeof(host));
+    else if (sa.ss_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, host, sizeof(host));
+    return strcmp(host, "127.0.0.1") != 0 && strcmp(host, "::1") != 0;
+}
+
 static void accept_common(int fd, int unix_sock) {
     if (server.nclients >= server_config.maxclients) {
         const char *msg = "-ERR max number of clients reached\r\n";
@@ -370,6 +399,13 @@ static void accept_common(int fd, int unix_sock) {
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         if (server_config.tcp_keepalive > 0) setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    }
+    if (!unix_sock && protected_mode_denies(fd)) {
+        ssize_t ignored = write(fd, PROTECTED_MODE_DENIED, strlen(PROTECTED_MODE_DENIED));
+        (void)ignored;
+        close(fd);
+        server.stat_rejected_conn++;
+        return;
     }
     client_create(fd, unix_sock);
     server.stat_numconnections++;
@@ -558,9 +594,9 @@ char *client_info_string(client *c) {
     return format_alloc(
              "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%ld psub=%ld "
              "ssub=%ld multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=0 "
-             "oll=0 omem=0 tot-mem=%zu events=r cmd=%s user=default redir=%lld resp=%d",
+             "oll=0 omem=0 tot-mem=%zu events=r cmd=%s user=%s redir=%lld resp=%d",
              (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
              (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, flags,
              c->db, sub, psub, ssub, c->qlen - c->qpos,
-             c->qcap - c->qlen, c->qcap, c->qcap + c->ocap + sizeof(*c), cmd, tracking_redirect_of(c), c->resp);
+             c->qcap - c->qlen, c->qcap, c->qcap + c->ocap + sizeof(*c), cmd, acl_user_name(c->user), tracking_redirect_of(c), c->resp);
 }

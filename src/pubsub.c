@@ -242,6 +242,16 @@ static long publish(int space, const resp_arg *channel, const resp_arg *msg) {
  * Interface (server.h)
  * ------------------------------------------------------------------------ */
 
+int pubsub_client_any(const client *c, int (*pred)(void *ctx, int is_pattern, const char *name, size_t len),
+                      void *ctx) {
+    const struct pubsub_client *p = c->pubsub;
+    if (!p) return 0;
+    for (int s = 0; s < PS_NSPACES; s++)
+        for (const ps_node *n = p->head[s]; n; n = n->cnext)
+            if (pred(ctx, s == PS_PATTERN, n->ch->entry->key, n->ch->entry->len)) return 1;
+    return 0;
+}
+
 void pubsub_client_free(client *c) {
     if (!c->pubsub) return;
     for (int s = 0; s < PS_NSPACES; s++)

@@ -327,6 +327,8 @@ static int config_try_apply(const char *name, char *err, size_t errlen) {
             snprintf(err, errlen, "Unable to listen on this port");
             return -1;
         }
+    } else if (!strcmp(name, "requirepass")) {
+        acl_apply_requirepass();
     } else if (!strcmp(name, "rocksdb-block-cache-size")) {
         tier_set_block_cache_capacity((uint64_t)server_config.rocksdb_block_cache_size);
     } else if (!strcmp(name, "client-output-buffer-limit")) {
@@ -369,6 +371,12 @@ int server_start(void) {
     }
     server_log(LOG_NOTICE, "Store opened in %.3f seconds (%s)", (util_ustime() - t0) / 1e6, server_config.dir);
     memory_note_startup();
+    char aclerr[4096];
+    if (acl_init(aclerr, sizeof(aclerr)) < 0) {
+        server_log(LOG_WARNING, "Aborting Redis startup because of ACL errors: %s", aclerr);
+        tier_close();
+        return -1;
+    }
     tier_set_change_hook(key_changed);
     apply_hot_config();
     if (net_listen() < 0) {
@@ -376,6 +384,7 @@ int server_start(void) {
         return -1;
     }
     config_try_apply_hook = config_try_apply;
+    config_rewrite_users_hook = acl_rewrite_users;
     cron_event = event_new(server.base, -1, EV_PERSIST, cron_cb, NULL);
     schedule_cron();
     sigterm_event = evsignal_new(server.base, SIGTERM, signal_cb, NULL);
@@ -412,6 +421,7 @@ void server_stop(void) {
     }
     free(err);
     while (server.clients) client_free(server.clients);
+    acl_free_all();
     net_close_listeners();
     if (sync_thread_running) {
         pthread_mutex_lock(&sync_lock);

@@ -372,9 +372,10 @@ void tracking_after_command(client *c, const command *cmd) {
     if ((cmd->flags & CMD_READONLY) && !(t->flags & TRK_BCAST)) {
         int caching = t->flags & TRK_CACHING;
         if (!((t->flags & TRK_OPTIN) && !caching) && !((t->flags & TRK_OPTOUT) && caching)) {
-            int pos[64];
-            int n = command_key_positions(cmd, c->argc, pos, 64);
-            for (int i = 0; i < n; i++) remember_key(c, c->argv[pos[i]].ptr, c->argv[pos[i]].len);
+            key_ref *keys = NULL;
+            int n = command_get_keys(cmd, c->argc, c->argv, &keys);
+            for (int i = 0; i < n; i++) remember_key(c, c->argv[keys[i].pos].ptr, c->argv[keys[i].pos].len);
+            free(keys);
             enforce_table_limit(c);
         }
     }

@@ -11,11 +11,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTES = {
-    "auth": "the default user and requirepass; ACLs later",
-    "client": "ID, SETNAME, GETNAME, LIST, INFO, KILL, REPLY, TRACKING, CACHING, GETREDIR, TRACKINGINFO (src/tracking.c), NO-EVICT (shown as flag e; the hot tier "
+    "auth": "ACL users and the default user's requirepass",
+    "acl": "SETUSER (with selectors), GETUSER, DELUSER, LIST, USERS, WHOAMI, CAT, LOG, GENPASS, DRYRUN, "
+           "SAVE, LOAD, HELP",
+    "client": "ID, SETNAME, GETNAME, LIST, INFO, KILL (also by USER), REPLY, TRACKING, CACHING, GETREDIR, TRACKINGINFO (src/tracking.c), NO-EVICT (shown as flag e; the hot tier "
               "evicts keys, never clients), HELP",
     "hello": "RESP2 and RESP3; AUTH through the same password check as AUTH",
-    "command": "COUNT, LIST, INFO, DOCS (with arguments, for redis-cli hints), HELP",
+    "command": "COUNT, LIST, INFO, DOCS (with arguments, for redis-cli hints), GETKEYS, HELP",
     "config": "GET, SET, RESETSTAT, REWRITE, HELP",
     "flushdb": "ASYNC and SYNC are both instant (range deletion)",
     "flushall": "ASYNC and SYNC are both instant (range deletion)",

@@ -677,8 +677,8 @@ static void test_set_hooks(void **state) {
     assert_string_equal(err,
                         "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to "
                         "listen on this port. Check server logs.");
-    assert_string_equal(hook_log, "try:rocksdb-block-cache-size=1;try:port=1;"
-                                  "try:rocksdb-block-cache-size=7000;try:port=7000;");
+    assert_string_equal(hook_log, "try:rocksdb-block-cache-size=1;try:requirepass=1;try:port=1;"
+                                  "try:rocksdb-block-cache-size=7000;try:requirepass=7000;try:port=7000;");
     assert_int_equal(server_config.port, 7000);
     assert_true(server_config.rocksdb_block_cache_size == 1024LL * 1024 * 1024);
     assert_string_equal(server_config.requirepass, "");
