@@ -475,7 +475,9 @@ void tier_compound_create(int db, const char *key, size_t klen, int type, tier_o
 
 void tier_compound_save(int db, const char *key, size_t klen, tier_obj *o) {
     uint16_t pdb = phys(db);
-    if (o->count == 0) {
+    /* Redis deletes emptied hashes, sets, sorted sets and lists; a stream
+     * stays at length 0 (its ids and groups outlive its entries). */
+    if (o->count == 0 && o->type != OBJ_STREAM) {
         delete_phys(pdb, key, klen, o);
         o->exists = o->stored = 0;
         o->stored_expire_ms = 0;

@@ -129,7 +129,8 @@ int tier_copy(int srcdb, const char *src_key, size_t slen, const tier_obj *src, 
  * tier_compound_save(). */
 void tier_compound_create(int db, const char *key, size_t klen, int type, tier_obj *o);
 /* Store o's metadata (count, extra, expiry); a value whose count dropped to
- * 0 is deleted, as Redis deletes empty aggregates. */
+ * 0 is deleted, as Redis deletes empty aggregates, except a stream: Redis
+ * keeps an empty stream (its last id and groups live on). */
 void tier_compound_save(int db, const char *key, size_t klen, tier_obj *o);
 
 /* Element access. tier_sub_get returns 1 (found; *val to free with
