@@ -709,7 +709,6 @@ static long long stream_trim(stream *s, const trim_args *t) {
     long long deleted = 0;
     streamid from = s->first;
     for (;;) {
-        if (t->limit && deleted + STREAM_NODE_MAX > t->limit) break;
         /* Read the first node: entries from `from` while the node is the same. */
         sentries node = {0};
         tier_iter *it = tier_iter_new(s->db, s->key, s->klen, &s->o, 0);
@@ -726,7 +725,8 @@ static long long stream_trim(stream *s, const trim_args *t) {
             sentries_add(&node, &id, NULL, 0);
         }
         tier_iter_free(it);
-        if (node.n == 0) {
+        /* LIMIT bounds the work: stop before a node that would pass it. */
+        if (node.n == 0 || (t->limit && deleted + (long long)node.n > t->limit)) {
             sentries_free(&node);
             break;
         }
