@@ -1708,13 +1708,21 @@ static void read_generic(client *c, int group_mode) {
         }
         ids[k] = t->gt;
     }
-    /* Which streams can be served now. */
+    /* Serve the streams in order, each seeing what the ones before it
+     * wrote (a key named twice is served once, as in Redis); the replies
+     * are collected first, as their number is only known at the end. */
     int *serve = calloc((size_t)nstreams, sizeof(int));
-    sconsumer *cons = calloc((size_t)nstreams, sizeof(*cons));
-    for (int k = 0; k < nstreams; k++) {
+    sentries *res = calloc((size_t)nstreams, sizeof(*res));
+    for (int k = 0; k < nstreams && !failed; k++) {
         read_target *t = &tg[k];
         if (!t->s.o.exists) continue;
         if (group_mode) {
+            sconsumer cs;
+            if (group_load(&t->s, KEY(gname), &t->g) != 1 ||
+                consumer_get_or_create(&t->s, &t->g, KEY(cname), 1, &cs) == TIER_ERR) {
+                failed = 1;
+                break;
+            }
             if (!t->newest) {
                 serve[k] = 1;
             } else if (t->s.o.count) {
@@ -1724,11 +1732,30 @@ static void read_generic(client *c, int group_mode) {
                     t->gt = t->g.last;
                 }
             }
-            if (consumer_get_or_create(&t->s, &t->g, KEY(cname), 1, &cons[k]) == TIER_ERR) failed = 1;
+            if (serve[k]) {
+                streamid start = t->gt;
+                int r;
+                if (!t->newest) {
+                    if (stream_id_incr(&start) < 0) start = ID_MAX; /* nothing above the last id */
+                    r = deliver_history(&t->s, &t->g, &cs, start, (uint64_t)count, &res[k]);
+                } else {
+                    stream_id_incr(&start); /* below the top: cannot overflow */
+                    stream_range(&t->s, start, ID_MAX, (uint64_t)count, 0, &res[k]);
+                    r = deliver_new(&t->s, &t->g, &cs, &res[k], noack);
+                }
+                if (r == TIER_ERR) failed = 1;
+                server_dirty(c, 1);
+            }
+            consumer_store(&t->s, &t->g, &cs);
             group_store(&t->s, &t->g);
         } else if (t->s.o.count) {
             streamid top = stream_last_valid(&t->s);
-            if (stream_id_cmp(&top, &t->gt) > 0) serve[k] = 1;
+            if (stream_id_cmp(&top, &t->gt) > 0) {
+                serve[k] = 1;
+                streamid start = t->gt;
+                stream_id_incr(&start); /* below the top: cannot overflow */
+                stream_range(&t->s, start, ID_MAX, (uint64_t)count, 0, &res[k]);
+            }
         }
         served += serve[k];
     }
@@ -1743,31 +1770,14 @@ static void read_generic(client *c, int group_mode) {
             reply_array_len(c, served);
         for (int k = 0; k < nstreams; k++) {
             if (!serve[k]) continue;
-            read_target *t = &tg[k];
-            streamid start = t->gt;
-            sentries l = {0};
-            int r = TIER_OK;
-            if (stream_id_incr(&start) < 0) start = ID_MAX; /* nothing above the last id */
-            if (group_mode && !t->newest) {
-                r = deliver_history(&t->s, &t->g, &cons[k], start, (uint64_t)count, &l);
-            } else {
-                if (stream_id_cmp(&start, &t->gt) > 0) stream_range(&t->s, start, ID_MAX, (uint64_t)count, 0, &l);
-                if (group_mode) r = deliver_new(&t->s, &t->g, &cons[k], &l, noack);
-            }
-            if (group_mode) {
-                consumer_store(&t->s, &t->g, &cons[k]);
-                group_store(&t->s, &t->g);
-                server_dirty(c, 1);
-            }
-            if (r == TIER_ERR) failed = 1; /* the reply is under way: the turn's commit decides */
             if (c->resp < 3) reply_array_len(c, 2);
             reply_bulk(c, KEY(streams_arg + k));
-            reply_entries(c, &l);
-            sentries_free(&l);
+            reply_entries(c, &res[k]);
         }
     }
+    for (int k = 0; k < nstreams; k++) sentries_free(&res[k]);
+    free(res);
     free(serve);
-    free(cons);
 cleanup:
     for (int k = 0; k < nstreams; k++)
         if (tg[k].opened) stream_close(&tg[k].s);
