@@ -5,10 +5,10 @@
  * --------------
  * A stream is a compound value of the keyspace layer (keyspace.h). Its
  * metadata record's count is the number of entries (XLEN is O(1)) and its
- * 64 `extra` bytes hold what Redis keeps in its stream struct:
+ * `extra` bytes hold what XADD needs, so an append reads nothing else:
  *
- *     extra = [last id 16][max deleted id 16][first id 16]
- *             [entries added u64][groups u64]
+ *     extra = [last id 16][first id 16][entries added u64]
+ *             [tail node u48, tail fill u16][live nodes u64]
  *
  * An id is [ms u64][seq u64], big-endian, so byte order is id order.
  * Everything else is an element in the sub CF, under a tag byte:
@@ -16,8 +16,7 @@
  *     'E' id                              -> entry: [node u64][n u32]
  *                                            then n times [len u32][bytes]
  *                                            (field, value, field, value...)
- *     'N'                                 -> nodes: [tail node u64]
- *                                            [tail fill u64][live nodes u64]
+ *     'A'                                 -> [max deleted id 16][groups u64]
  *     'G' group                           -> [last delivered id 16]
  *                                            [entries read i64][pending u64]
  *                                            [consumers u64]
@@ -37,7 +36,7 @@
  * entry records the node Redis would have put it in: appends fill the tail
  * node up to 100 entries (live or deleted), a node whose entries are all
  * gone is dropped, and the next append after the tail node was dropped
- * opens a new one, as Redis does. The 'N' record tracks the tail node and
+ * opens a new one, as Redis does. The metadata tracks the tail node and
  * the number of live nodes (XINFO STREAM's radix-tree-keys). Redis also
  * closes a node at 4096 bytes (stream-node-max-bytes); we do not, so `~`
  * counts differ from Redis's for streams whose entries are bigger than
@@ -62,12 +61,12 @@
 
 #define KEY(i) c->argv[i].ptr, c->argv[i].len
 
-#define STREAM_EXTRA_LEN 64
+#define STREAM_EXTRA_LEN 56
 #define STREAM_NODE_MAX 100 /* Redis's stream-node-max-entries default */
 #define ID_LEN 16
 
 #define TAG_ENTRY 'E'
-#define TAG_NODES 'N'
+#define TAG_AUX 'A'
 #define TAG_GROUP 'G'
 #define TAG_CONSUMER 'C'
 #define TAG_PEL 'P'
@@ -298,33 +297,37 @@ typedef struct stream {
     const char *key;
     size_t klen;
     tier_obj o; /* o.exists = 0: no such key */
-    streamid last, maxdel, first;
-    uint64_t added, ngroups;
+    streamid last, first;
+    uint64_t added;
+    uint64_t tail_node, tail_fill, live_nodes; /* Redis's nodes, mimicked */
     int meta_dirty;
-    /* the 'N' record, loaded on demand */
-    int nodes_loaded, nodes_dirty;
-    uint64_t tail_node, tail_fill, live_nodes;
+    /* the 'A' record, loaded on demand (stream_load_aux) */
+    int aux_loaded, aux_dirty;
+    streamid maxdel;
+    uint64_t ngroups;
 } stream;
 
 static void stream_unpack(stream *s) {
-    s->last = s->maxdel = s->first = ID_ZERO;
-    s->added = s->ngroups = 0;
+    s->last = s->first = ID_ZERO;
+    s->added = s->tail_node = s->tail_fill = s->live_nodes = 0;
     if (s->o.extralen < STREAM_EXTRA_LEN) return;
     const char *e = s->o.extra;
     stream_id_decode(e, &s->last);
-    stream_id_decode(e + 16, &s->maxdel);
-    stream_id_decode(e + 32, &s->first);
-    s->added = enc_get_u64(e + 48);
-    s->ngroups = enc_get_u64(e + 56);
+    stream_id_decode(e + 16, &s->first);
+    s->added = enc_get_u64(e + 32);
+    uint64_t tail = enc_get_u64(e + 40);
+    s->tail_node = tail >> 16;
+    s->tail_fill = tail & 0xffff;
+    s->live_nodes = enc_get_u64(e + 48);
 }
 
 static void stream_pack(stream *s) {
     char *e = s->o.extra;
     stream_id_encode(e, &s->last);
-    stream_id_encode(e + 16, &s->maxdel);
-    stream_id_encode(e + 32, &s->first);
-    enc_put_u64(e + 48, s->added);
-    enc_put_u64(e + 56, s->ngroups);
+    stream_id_encode(e + 16, &s->first);
+    enc_put_u64(e + 32, s->added);
+    enc_put_u64(e + 40, (s->tail_node << 16) | (s->tail_fill & 0xffff));
+    enc_put_u64(e + 48, s->live_nodes);
     s->o.extralen = STREAM_EXTRA_LEN;
 }
 
@@ -360,39 +363,40 @@ static void stream_create(stream *s) {
     tier_compound_create(s->db, s->key, s->klen, OBJ_STREAM, &s->o);
     s->last = s->maxdel = s->first = ID_ZERO;
     s->added = s->ngroups = 0;
-    s->nodes_loaded = 1;
+    s->aux_loaded = 1;
     s->tail_node = s->tail_fill = s->live_nodes = 0;
     s->meta_dirty = 1;
 }
 
-static int stream_load_nodes(stream *s) {
-    if (s->nodes_loaded) return 0;
-    char k = TAG_NODES, *v;
+/* Load the 'A' record (max deleted id, number of groups): what only
+ * XDEL, XSETID, XGROUP, XINFO and the lag arithmetic need. 0 or -1. */
+static int stream_load_aux(stream *s) {
+    if (s->aux_loaded || !s->o.exists) return 0;
+    char k = TAG_AUX, *v;
     size_t vlen;
     int r = tier_sub_get(s->db, s->key, s->klen, &s->o, &k, 1, &v, &vlen);
     if (r == TIER_ERR) return -1;
-    s->tail_node = s->tail_fill = s->live_nodes = 0;
+    s->maxdel = ID_ZERO;
+    s->ngroups = 0;
     if (r == 1) {
         if (vlen >= 24) {
-            s->tail_node = enc_get_u64(v);
-            s->tail_fill = enc_get_u64(v + 8);
-            s->live_nodes = enc_get_u64(v + 16);
+            stream_id_decode(v, &s->maxdel);
+            s->ngroups = enc_get_u64(v + 16);
         }
         tier_free(v);
     }
-    s->nodes_loaded = 1;
+    s->aux_loaded = 1;
     return 0;
 }
 
 /* Store what changed. */
 static void stream_save(stream *s) {
-    if (s->nodes_dirty) {
-        char k = TAG_NODES, v[24];
-        enc_put_u64(v, s->tail_node);
-        enc_put_u64(v + 8, s->tail_fill);
-        enc_put_u64(v + 16, s->live_nodes);
+    if (s->aux_dirty) {
+        char k = TAG_AUX, v[24];
+        stream_id_encode(v, &s->maxdel);
+        enc_put_u64(v + 16, s->ngroups);
         tier_sub_put(s->db, s->key, s->klen, &s->o, &k, 1, v, sizeof(v));
-        s->nodes_dirty = 0;
+        s->aux_dirty = 0;
     }
     if (s->meta_dirty) {
         stream_pack(s);
@@ -593,14 +597,12 @@ static int stream_next_id(stream *s, const streamid *given, int seq_given, strea
 /* Append an entry of n field/value pairs from argv[first..]. The id was
  * checked by stream_next_id. TIER_ERR on a store error. */
 static int stream_append(client *c, stream *s, const streamid *id, int first, int n) {
-    if (stream_load_nodes(s) < 0) return TIER_ERR;
     if (s->tail_node == 0 || s->tail_fill >= STREAM_NODE_MAX) {
         s->tail_node++;
         s->tail_fill = 0;
         s->live_nodes++;
     }
     s->tail_fill++;
-    s->nodes_dirty = 1;
     size_t vlen = 12;
     for (int i = first; i < first + 2 * n; i++) vlen += 4 + c->argv[i].len;
     char *v = malloc(vlen), *p = v;
@@ -654,7 +656,7 @@ static int node_has_neighbour(stream *s, const streamid *id, uint64_t node) {
 static void node_dropped(stream *s, uint64_t node) {
     if (s->live_nodes) s->live_nodes--;
     if (node == s->tail_node) s->tail_fill = STREAM_NODE_MAX;
-    s->nodes_dirty = 1;
+    s->meta_dirty = 1;
 }
 
 /* XDEL of one id: 1 deleted, 0 absent, TIER_ERR. */
@@ -662,10 +664,6 @@ static int stream_delete(stream *s, const streamid *id) {
     sentry e;
     int r = stream_get(s, id, &e);
     if (r != 1) return r;
-    if (stream_load_nodes(s) < 0) {
-        free(e.val);
-        return TIER_ERR;
-    }
     uint64_t node = entry_node(e.val, e.vlen);
     free(e.val);
     char k[1 + ID_LEN];
@@ -705,7 +703,6 @@ typedef struct trim_args {
 static long long stream_trim(stream *s, const trim_args *t) {
     if (!s->o.exists || s->o.count == 0) return 0;
     if (t->strategy == TRIM_MAXLEN && s->o.count <= (uint64_t)t->maxlen) return 0;
-    if (stream_load_nodes(s) < 0) return -1;
     long long deleted = 0;
     streamid from = s->first;
     for (;;) {
@@ -1137,7 +1134,8 @@ static void pel_walk(stream *s, const sgroup *g, streamid from, streamid to, uin
 
 /* ---- lag (Redis 7.0's entries-read arithmetic) ---- */
 
-static int range_has_tombstones(const stream *s, const streamid *start) {
+static int range_has_tombstones(stream *s, const streamid *start) {
+    stream_load_aux(s); /* on a store error: no tombstones known */
     if (s->o.count == 0 || is_zero(&s->maxdel)) return 0;
     if (stream_id_cmp(&s->first, &s->maxdel) > 0) return 0;
     streamid st = start ? *start : ID_ZERO;
@@ -1145,8 +1143,9 @@ static int range_has_tombstones(const stream *s, const streamid *start) {
 }
 
 /* The logical read counter of id, or -1 when it cannot be known. */
-static long long estimate_distance(const stream *s, const streamid *id) {
+static long long estimate_distance(stream *s, const streamid *id) {
     if (!s->added) return 0;
+    stream_load_aux(s);
     if (s->o.count == 0 && stream_id_cmp(id, &s->last) < 1) return (long long)s->added;
     int cmp_last = stream_id_cmp(id, &s->last);
     if (cmp_last == 0) return (long long)s->added;
@@ -1159,7 +1158,7 @@ static long long estimate_distance(const stream *s, const streamid *id) {
     return -1;
 }
 
-static void reply_lag(client *c, const stream *s, const sgroup *g) {
+static void reply_lag(client *c, stream *s, const sgroup *g) {
     if (!s->added) {
         reply_longlong(c, 0);
         return;
@@ -1376,6 +1375,11 @@ void xdelCommand(client *c) {
     }
     long long deleted = 0;
     int first_entry = 0, failed = 0;
+    if (stream_load_aux(&s) < 0) {
+        reply_store_error(c);
+        stream_close(&s);
+        goto out;
+    }
     for (int j = 0; j < n; j++) {
         int r = stream_delete(&s, &ids[j]);
         if (r == TIER_ERR) {
@@ -1384,7 +1388,10 @@ void xdelCommand(client *c) {
         }
         if (r == 1) {
             if (stream_id_cmp(&ids[j], &s.first) == 0) first_entry = 1;
-            if (stream_id_cmp(&ids[j], &s.maxdel) > 0) s.maxdel = ids[j];
+            if (stream_id_cmp(&ids[j], &s.maxdel) > 0) {
+                s.maxdel = ids[j];
+                s.aux_dirty = 1;
+            }
             deleted++;
         }
     }
@@ -1445,6 +1452,10 @@ void xsetidCommand(client *c) {
         reply_error(c, ERR_NO_SUCH_KEY);
         goto done;
     }
+    if (stream_load_aux(&s) < 0) {
+        reply_store_error(c);
+        goto done;
+    }
     if (s.o.count > 0) {
         streamid top = stream_last_valid(&s);
         if (stream_id_cmp(&id, &top) < 0) {
@@ -1462,7 +1473,10 @@ void xsetidCommand(client *c) {
     }
     s.last = id;
     if (added != -1) s.added = (uint64_t)added;
-    if (!is_zero(&maxdel)) s.maxdel = maxdel;
+    if (!is_zero(&maxdel)) {
+        s.maxdel = maxdel;
+        s.aux_dirty = 1;
+    }
     s.meta_dirty = 1;
     stream_save(&s);
     server_dirty(c, 1);
@@ -1916,8 +1930,12 @@ void xgroupCommand(client *c) {
         g.entries_read = entries_read;
         g.pending = g.consumers = 0;
         group_store(&s, &g);
+        if (stream_load_aux(&s) < 0) {
+            reply_store_error(c);
+            goto done;
+        }
         s.ngroups++;
-        s.meta_dirty = 1;
+        s.aux_dirty = 1;
         stream_save(&s);
         server_dirty(c, 1);
         reply_ok(c);
@@ -1940,8 +1958,8 @@ void xgroupCommand(client *c) {
     } else if (arg_is(c, 1, "DESTROY")) {
         if (found) {
             group_destroy(&s, &g);
-            s.ngroups--;
-            s.meta_dirty = 1;
+            if (stream_load_aux(&s) == 0 && s.ngroups) s.ngroups--;
+            s.aux_dirty = 1;
             stream_save(&s);
             server_dirty(c, 1);
         }
@@ -2573,7 +2591,7 @@ static void xinfo_stream(client *c, stream *s) {
             if (count < 0) count = 10;
         }
     }
-    if (stream_load_nodes(s) < 0) {
+    if (stream_load_aux(s) < 0) {
         reply_store_error(c);
         return;
     }
