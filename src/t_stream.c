@@ -2322,7 +2322,9 @@ void xclaimCommand(client *c) {
         } else if (arg_is(c, j, "IDLE") && more) {
             j++;
             if (arg_longlong(c, j, &deliverytime, "ERR Invalid IDLE option argument for XCLAIM") < 0) goto done;
-            deliverytime = now - deliverytime;
+            /* A bogus idle time (the result out of range) means "now",
+             * as any delivery time outside [0, now] does below. */
+            if (__builtin_sub_overflow(now, deliverytime, &deliverytime)) deliverytime = now;
         } else if (arg_is(c, j, "TIME") && more) {
             j++;
             if (arg_longlong(c, j, &deliverytime, "ERR Invalid TIME option argument for XCLAIM") < 0) goto done;
