@@ -1163,13 +1163,15 @@ static void reply_lag(client *c, stream *s, const sgroup *g) {
         reply_longlong(c, 0);
         return;
     }
+    /* Unsigned arithmetic: ENTRIESADDED/ENTRIESREAD can set any values,
+     * and the difference wraps as Redis's does. */
     if (g->entries_read != -1 && !range_has_tombstones(s, &g->last)) {
-        reply_longlong(c, (long long)s->added - g->entries_read);
+        reply_longlong(c, (long long)(s->added - (uint64_t)g->entries_read));
         return;
     }
     long long er = estimate_distance(s, &g->last);
     if (er != -1)
-        reply_longlong(c, (long long)s->added - er);
+        reply_longlong(c, (long long)(s->added - (uint64_t)er));
     else
         reply_null(c);
 }
@@ -1574,7 +1576,7 @@ static int deliver_new(stream *s, sgroup *g, sconsumer *cs, const sentries *l, i
         const streamid *id = &l->v[i].id;
         if (stream_id_cmp(id, &g->last) > 0) {
             if (g->entries_read != -1 && !range_has_tombstones(s, id))
-                g->entries_read++;
+                g->entries_read = (long long)((uint64_t)g->entries_read + 1); /* wraps as Redis's does */
             else if (s->added)
                 g->entries_read = estimate_distance(s, id);
             g->last = *id;
