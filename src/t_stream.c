@@ -1734,8 +1734,7 @@ static void read_generic(client *c, int group_mode) {
         if (!t->s.o.exists) continue;
         if (group_mode) {
             sconsumer cs;
-            if (group_load(&t->s, KEY(gname), &t->g) != 1 ||
-                consumer_get_or_create(&t->s, &t->g, KEY(cname), 1, &cs) == TIER_ERR) {
+            if (group_load(&t->s, KEY(gname), &t->g) != 1) {
                 failed = 1;
                 break;
             }
@@ -1749,6 +1748,12 @@ static void read_generic(client *c, int group_mode) {
                 }
             }
             if (serve[k]) {
+                /* Redis 7.0 looks the consumer up (creating it, refreshing
+                 * its seen time) only for a stream it serves. */
+                if (consumer_get_or_create(&t->s, &t->g, KEY(cname), 1, &cs) == TIER_ERR) {
+                    failed = 1;
+                    break;
+                }
                 streamid start = t->gt;
                 int r;
                 if (!t->newest) {
@@ -1761,9 +1766,9 @@ static void read_generic(client *c, int group_mode) {
                 }
                 if (r == TIER_ERR) failed = 1;
                 server_dirty(c, 1);
+                consumer_store(&t->s, &t->g, &cs);
+                group_store(&t->s, &t->g);
             }
-            consumer_store(&t->s, &t->g, &cs);
-            group_store(&t->s, &t->g);
         } else if (t->s.o.count) {
             streamid top = stream_last_valid(&t->s);
             if (stream_id_cmp(&top, &t->gt) > 0) {
