@@ -407,6 +407,15 @@ static void stream_save(stream *s) {
 
 static uint64_t stream_len(const stream *s) { return s->o.exists ? s->o.count : 0; }
 
+/* An iterator over the elements under one key prefix (a tag, a group's
+ * PEL, ...): bounded, so it never steps over the deleted elements of the
+ * ranges around it (RocksDB keeps them as tombstones until compaction). */
+static tier_iter *siter(stream *s, const char *prefix, size_t plen) {
+    return tier_iter_new_prefix(s->db, s->key, s->klen, &s->o, 0, prefix, plen);
+}
+
+static const char ETAG = TAG_ENTRY;
+
 /* ---- entries ---- */
 
 /* One entry copied out of the store: id and the encoded value. */
@@ -497,7 +506,7 @@ static int stream_range(stream *s, streamid start, streamid end, uint64_t count,
      * trimming leaves). */
     if (stream_id_cmp(&start, &s->first) < 0) start = s->first;
     if (stream_id_cmp(&start, &end) > 0) return TIER_OK;
-    tier_iter *it = tier_iter_new(s->db, s->key, s->klen, &s->o, 0);
+    tier_iter *it = siter(s, &ETAG, 1);
     char k[1 + ID_LEN];
     streamid id;
     if (!rev) {
@@ -628,7 +637,7 @@ static int stream_append(client *c, stream *s, const streamid *id, int first, in
 
 /* Does node `node` still have an entry next to id (after id was deleted)? */
 static int node_has_neighbour(stream *s, const streamid *id, uint64_t node) {
-    tier_iter *it = tier_iter_new(s->db, s->key, s->klen, &s->o, 0);
+    tier_iter *it = siter(s, &ETAG, 1);
     char k[1 + ID_LEN];
     entry_key(k, id);
     streamid nid;
@@ -708,7 +717,7 @@ static long long stream_trim(stream *s, const trim_args *t) {
     for (;;) {
         /* Read the first node: entries from `from` while the node is the same. */
         sentries node = {0};
-        tier_iter *it = tier_iter_new(s->db, s->key, s->klen, &s->o, 0);
+        tier_iter *it = siter(s, &ETAG, 1);
         char k[1 + ID_LEN];
         entry_key(k, &from);
         streamid id;
@@ -1027,7 +1036,7 @@ static void keylist_free(keylist *l) {
 }
 
 static void collect_prefix(stream *s, const char *prefix, size_t plen, keylist *out) {
-    tier_iter *it = tier_iter_new(s->db, s->key, s->klen, &s->o, 0);
+    tier_iter *it = siter(s, prefix, plen);
     for (tier_iter_seek(it, prefix, plen); tier_iter_valid(it); tier_iter_next(it)) {
         size_t len;
         const char *k = tier_iter_sub(it, &len);
@@ -1066,7 +1075,7 @@ static void cpel_ids(stream *s, const sgroup *g, const char *cn, size_t clen, st
     sk_cpel_prefix(&p, g->name, g->nlen, cn, clen);
     size_t plen = p.len;
     sk_id(&p, &from);
-    tier_iter *it = tier_iter_new(s->db, s->key, s->klen, &s->o, 0);
+    tier_iter *it = siter(s, p.p, plen);
     for (tier_iter_seek(it, p.p, p.len); tier_iter_valid(it); tier_iter_next(it)) {
         size_t len;
         const char *k = tier_iter_sub(it, &len);
@@ -1106,7 +1115,7 @@ static void pel_walk(stream *s, const sgroup *g, streamid from, streamid to, uin
     size_t plen = p.len;
     sk_id(&p, &from);
     if (more) *more = 0;
-    tier_iter *it = tier_iter_new(s->db, s->key, s->klen, &s->o, 0);
+    tier_iter *it = siter(s, p.p, plen);
     for (tier_iter_seek(it, p.p, p.len); tier_iter_valid(it); tier_iter_next(it)) {
         size_t len, vlen;
         const char *k = tier_iter_sub(it, &len);
@@ -2091,7 +2100,7 @@ static void xpending_summary(client *c, stream *s, const sgroup *g) {
     sk_group_prefix(&p, TAG_PEL, g->name, g->nlen);
     size_t plen = p.len;
     streamid first = ID_ZERO, last = ID_ZERO, id;
-    tier_iter *it = tier_iter_new(s->db, s->key, s->klen, &s->o, 0);
+    tier_iter *it = siter(s, p.p, plen);
     size_t len;
     const char *k;
     tier_iter_seek(it, p.p, plen);
@@ -2104,8 +2113,10 @@ static void xpending_summary(client *c, stream *s, const sgroup *g) {
     reply_id(c, &first);
     reply_id(c, &last);
     /* consumers with a pending count */
+    tier_iter_free(it);
     skey cp;
     sk_group_prefix(&cp, TAG_CONSUMER, g->name, g->nlen);
+    it = siter(s, cp.p, cp.len);
     keylist names = {0};
     uint64_t *counts = NULL;
     size_t cap = 0;
@@ -2197,7 +2208,7 @@ void xpendingCommand(client *c) {
         sk_cpel_prefix(&p, g.name, g.nlen, KEY(cons));
         size_t plen = p.len;
         sk_id(&p, &start);
-        tier_iter *it = tier_iter_new(s.db, s.key, s.klen, &s.o, 0);
+        tier_iter *it = siter(&s, p.p, plen);
         uint64_t want = (uint64_t)count;
         for (tier_iter_seek(it, p.p, p.len); want && tier_iter_valid(it); tier_iter_next(it)) {
             size_t len;

@@ -578,6 +578,24 @@ tier_iter *tier_iter_new(int db, const char *key, size_t klen, const tier_obj *o
     return t;
 }
 
+tier_iter *tier_iter_new_prefix(int db, const char *key, size_t klen, const tier_obj *o, int zindex,
+                                const char *sub_prefix, size_t splen) {
+    tier_iter *t = calloc(1, sizeof(*t));
+    t->plen = enc_sub_prefix_len(klen);
+    t->prefix = malloc(t->plen);
+    enc_sub_prefix(t->prefix, phys(db), key, klen, o->version);
+    size_t blen = t->plen + splen;
+    char *lower = malloc(blen), *upper = malloc(blen);
+    memcpy(lower, t->prefix, t->plen);
+    if (splen) memcpy(lower + t->plen, sub_prefix, splen);
+    memcpy(upper, lower, blen);
+    enc_prefix_successor(upper, blen);
+    t->it = eng_iter_new_range(ks.e, zindex ? ENG_CF_ZSCORE : ENG_CF_SUB, lower, blen, upper, blen);
+    free(lower);
+    free(upper);
+    return t;
+}
+
 static void iter_position(tier_iter *t, const char *sub, size_t sublen, int for_prev) {
     keybuf kb;
     char *k = kb_alloc(&kb, t->plen + sublen);

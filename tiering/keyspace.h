@@ -151,6 +151,11 @@ void tier_free(void *p);
  * Element keys given and returned exclude the value's prefix. */
 typedef struct tier_iter tier_iter;
 tier_iter *tier_iter_new(int db, const char *key, size_t klen, const tier_obj *o, int zindex);
+/* Only over the elements whose keys start with sub_prefix: the bounds stop
+ * RocksDB at the end of that range, so deleted elements beyond it (not yet
+ * compacted away) are never stepped over. */
+tier_iter *tier_iter_new_prefix(int db, const char *key, size_t klen, const tier_obj *o, int zindex,
+                                const char *sub_prefix, size_t splen);
 void tier_iter_seek(tier_iter *it, const char *sub, size_t sublen);          /* first >= sub */
 void tier_iter_seek_for_prev(tier_iter *it, const char *sub, size_t sublen); /* last <= sub */
 void tier_iter_seek_first(tier_iter *it);
