@@ -778,6 +778,12 @@ typedef struct sgroup {
     streamid last;
     long long entries_read; /* -1: unknown */
     uint64_t pending, consumers;
+    /* No pending entry is below floor, so PEL walks from "-" start there
+     * rather than at the PEL's start, where acknowledged entries linger as
+     * tombstones until compaction. Raised (at group_store) when the entry
+     * at the floor leaves; lowered when an entry below it arrives. */
+    streamid floor;
+    int floor_stale;
 } sgroup;
 
 typedef struct sconsumer {
@@ -819,16 +825,21 @@ static int group_load(stream *s, const char *name, size_t nlen, sgroup *g) {
         g->pending = enc_get_u64(v + 24);
         g->consumers = enc_get_u64(v + 32);
     }
+    if (vlen >= 56) stream_id_decode(v + 40, &g->floor);
     tier_free(v);
     return 1;
 }
 
-static void group_store(stream *s, const sgroup *g) {
-    char v[40];
+static void pel_refresh_floor(stream *s, sgroup *g);
+
+static void group_store(stream *s, sgroup *g) {
+    if (g->floor_stale) pel_refresh_floor(s, g);
+    char v[56];
     stream_id_encode(v, &g->last);
     enc_put_u64(v + 16, (uint64_t)g->entries_read);
     enc_put_u64(v + 24, g->pending);
     enc_put_u64(v + 32, g->consumers);
+    stream_id_encode(v + 40, &g->floor);
     skey k;
     sk_group(&k, g->name, g->nlen);
     tier_sub_put(s->db, s->key, s->klen, &s->o, k.p, k.len, v, sizeof(v));
@@ -979,6 +990,7 @@ static int nack_remove(stream *s, sgroup *g, const streamid *id, const snack *n,
     sk_release(&k);
     cpel_del(s, g, n->consumer, n->clen, id);
     if (g->pending) g->pending--;
+    if (stream_id_cmp(id, &g->floor) == 0) g->floor_stale = 1;
     /* held: a consumer this command keeps in memory and stores at its end;
      * its count is changed there, not in the store. */
     if (held && held->nlen == n->clen && memcmp(held->name, n->consumer, n->clen) == 0) {
@@ -996,7 +1008,10 @@ static int nack_assign(stream *s, sgroup *g, const streamid *id, snack *n, int e
         cpel_del(s, g, n->consumer, n->clen, id);
         if (consumer_adjust(s, g, n->consumer, n->clen, -1) == TIER_ERR) return TIER_ERR;
     }
-    if (!existed) g->pending++;
+    if (!existed) {
+        g->pending++;
+        if (stream_id_cmp(id, &g->floor) < 0) g->floor = *id;
+    }
     if (!same) {
         cpel_put(s, g, cs->name, cs->nlen, id);
         cs->pending++;
@@ -1113,6 +1128,7 @@ static void pel_walk(stream *s, const sgroup *g, streamid from, streamid to, uin
     skey p;
     sk_group_prefix(&p, TAG_PEL, g->name, g->nlen);
     size_t plen = p.len;
+    if (stream_id_cmp(&from, &g->floor) < 0) from = g->floor;
     sk_id(&p, &from);
     if (more) *more = 0;
     tier_iter *it = siter(s, p.p, plen);
@@ -1139,6 +1155,17 @@ static void pel_walk(stream *s, const sgroup *g, streamid from, streamid to, uin
     }
     tier_iter_free(it);
     sk_release(&p);
+}
+
+/* The entry at the floor left the PEL: the new floor is the first pending
+ * entry from there on (the tombstones in between are stepped over once),
+ * or the top of the id space when the PEL is empty. */
+static void pel_refresh_floor(stream *s, sgroup *g) {
+    g->floor_stale = 0;
+    pel_items first = {0};
+    pel_walk(s, g, g->floor, ID_MAX, 1, &first, NULL, NULL);
+    g->floor = first.n ? first.v[0].id : ID_MAX;
+    pel_items_free(&first);
 }
 
 /* ---- lag (Redis 7.0's entries-read arithmetic) ---- */
@@ -1945,6 +1972,7 @@ void xgroupCommand(client *c) {
         g.last = id;
         g.entries_read = entries_read;
         g.pending = g.consumers = 0;
+        g.floor = ID_MAX; /* nothing pending */
         group_store(&s, &g);
         if (stream_load_aux(&s) < 0) {
             reply_store_error(c);
@@ -2015,6 +2043,7 @@ void xgroupCommand(client *c) {
                 cpel_del(&s, &g, KEY(4), &ids.v[i].id);
             }
             g.pending -= ids.n < g.pending ? ids.n : g.pending;
+            if (ids.n) g.floor_stale = 1;
             skey k;
             sk_consumer(&k, &g, KEY(4));
             tier_sub_del(s.db, s.key, s.klen, &s.o, k.p, k.len);
@@ -2103,9 +2132,11 @@ static void xpending_summary(client *c, stream *s, const sgroup *g) {
     tier_iter *it = siter(s, p.p, plen);
     size_t len;
     const char *k;
-    tier_iter_seek(it, p.p, plen);
+    sk_id(&p, &g->floor); /* nothing pending below the floor */
+    tier_iter_seek(it, p.p, p.len);
     if (tier_iter_valid(it) && (k = tier_iter_sub(it, &len)) && len == plen + ID_LEN && !memcmp(k, p.p, plen))
         stream_id_decode(k + plen, &first);
+    p.len = plen;
     sk_id(&p, &ID_MAX);
     tier_iter_seek_for_prev(it, p.p, p.len);
     if (tier_iter_valid(it) && (k = tier_iter_sub(it, &len)) && len == plen + ID_LEN && !memcmp(k, p.p, plen))
