@@ -791,6 +791,8 @@ typedef struct sconsumer {
     size_t nlen;
     long long seen;
     uint64_t pending;
+    streamid floor; /* nothing of its PEL below it (as sgroup's floor) */
+    int floor_stale;
 } sconsumer;
 
 typedef struct snack {
@@ -866,14 +868,27 @@ static int consumer_load(stream *s, const sgroup *g, const char *cn, size_t clen
         out->seen = (long long)enc_get_u64(v);
         out->pending = enc_get_u64(v + 8);
     }
+    if (vlen >= 32) stream_id_decode(v + 16, &out->floor);
     tier_free(v);
     return 1;
 }
 
-static void consumer_store(stream *s, const sgroup *g, const sconsumer *cs) {
-    char v[16];
+static void cpel_ids(stream *s, const sgroup *g, const char *cn, size_t clen, streamid from, uint64_t count,
+                     sentries *out);
+
+static void consumer_store(stream *s, const sgroup *g, sconsumer *cs) {
+    if (cs->floor_stale) {
+        /* its entry at the floor left: the next one is the new floor */
+        sentries first = {0};
+        cpel_ids(s, g, cs->name, cs->nlen, cs->floor, 1, &first);
+        cs->floor = first.n ? first.v[0].id : ID_MAX;
+        cs->floor_stale = 0;
+        sentries_free(&first);
+    }
+    char v[32];
     enc_put_u64(v, (uint64_t)cs->seen);
     enc_put_u64(v + 8, cs->pending);
+    stream_id_encode(v + 16, &cs->floor);
     skey k;
     sk_consumer(&k, g, cs->name, cs->nlen);
     tier_sub_put(s->db, s->key, s->klen, &s->o, k.p, k.len, v, sizeof(v));
@@ -889,6 +904,7 @@ static int consumer_get_or_create(stream *s, sgroup *g, const char *cn, size_t c
     if (r == 0) {
         out->seen = server_mstime();
         out->pending = 0;
+        out->floor = ID_MAX; /* nothing pending */
         g->consumers++;
         consumer_store(s, g, out);
         return 1;
@@ -900,13 +916,14 @@ static int consumer_get_or_create(stream *s, sgroup *g, const char *cn, size_t c
     return 0;
 }
 
-/* Change a consumer's pending count by delta (read-modify-write: the
- * turn's batch shows earlier changes). */
-static int consumer_adjust(stream *s, const sgroup *g, const char *cn, size_t clen, long long delta) {
+/* A consumer lost the pending entry id: one less pending (read-modify-
+ * write: the turn's batch shows earlier changes). */
+static int consumer_lost(stream *s, const sgroup *g, const char *cn, size_t clen, const streamid *id) {
     sconsumer cs;
     int r = consumer_load(s, g, cn, clen, &cs);
     if (r != 1) return r;
-    cs.pending = (uint64_t)((long long)cs.pending + delta);
+    if (cs.pending) cs.pending--;
+    if (stream_id_cmp(id, &cs.floor) == 0) cs.floor_stale = 1;
     consumer_store(s, g, &cs);
     return 1;
 }
@@ -995,9 +1012,10 @@ static int nack_remove(stream *s, sgroup *g, const streamid *id, const snack *n,
      * its count is changed there, not in the store. */
     if (held && held->nlen == n->clen && memcmp(held->name, n->consumer, n->clen) == 0) {
         if (held->pending) held->pending--;
+        if (stream_id_cmp(id, &held->floor) == 0) held->floor_stale = 1;
         return TIER_OK;
     }
-    return consumer_adjust(s, g, n->consumer, n->clen, -1) == TIER_ERR ? TIER_ERR : TIER_OK;
+    return consumer_lost(s, g, n->consumer, n->clen, id) == TIER_ERR ? TIER_ERR : TIER_OK;
 }
 
 /* Give the pending entry id (nack n, existing or new) to consumer cs:
@@ -1006,7 +1024,7 @@ static int nack_assign(stream *s, sgroup *g, const streamid *id, snack *n, int e
     int same = existed && n->clen == cs->nlen && memcmp(n->consumer, cs->name, cs->nlen) == 0;
     if (existed && !same) {
         cpel_del(s, g, n->consumer, n->clen, id);
-        if (consumer_adjust(s, g, n->consumer, n->clen, -1) == TIER_ERR) return TIER_ERR;
+        if (consumer_lost(s, g, n->consumer, n->clen, id) == TIER_ERR) return TIER_ERR;
     }
     if (!existed) {
         g->pending++;
@@ -1015,6 +1033,7 @@ static int nack_assign(stream *s, sgroup *g, const streamid *id, snack *n, int e
     if (!same) {
         cpel_put(s, g, cs->name, cs->nlen, id);
         cs->pending++;
+        if (stream_id_cmp(id, &cs->floor) < 0) cs->floor = *id;
         free(n->consumer);
         n->consumer = malloc(cs->nlen + 1);
         memcpy(n->consumer, cs->name, cs->nlen);
@@ -1636,6 +1655,7 @@ static int deliver_new(stream *s, sgroup *g, sconsumer *cs, const sentries *l, i
  * reported as [id, nil]. */
 static int deliver_history(stream *s, sgroup *g, sconsumer *cs, streamid from, uint64_t count, sentries *out) {
     sentries ids = {0};
+    if (stream_id_cmp(&from, &cs->floor) < 0) from = cs->floor;
     cpel_ids(s, g, cs->name, cs->nlen, from, count, &ids);
     long long now = server_mstime();
     int rc = TIER_OK;
@@ -2018,6 +2038,7 @@ void xgroupCommand(client *c) {
         } else {
             cs.seen = server_mstime();
             cs.pending = 0;
+            cs.floor = ID_MAX; /* nothing pending */
             consumer_store(&s, &g, &cs);
             g.consumers++;
             group_store(&s, &g);
@@ -2034,7 +2055,7 @@ void xgroupCommand(client *c) {
         } else {
             /* Its pending entries leave the group's PEL too. */
             sentries ids = {0};
-            cpel_ids(&s, &g, KEY(4), ID_ZERO, 0, &ids);
+            cpel_ids(&s, &g, KEY(4), cs.floor, 0, &ids);
             for (size_t i = 0; i < ids.n; i++) {
                 skey k;
                 sk_pel(&k, &g, &ids.v[i].id);
@@ -2238,7 +2259,7 @@ void xpendingCommand(client *c) {
         skey p;
         sk_cpel_prefix(&p, g.name, g.nlen, KEY(cons));
         size_t plen = p.len;
-        sk_id(&p, &start);
+        sk_id(&p, stream_id_cmp(&start, &cs.floor) < 0 ? &cs.floor : &start);
         tier_iter *it = siter(&s, p.p, plen);
         uint64_t want = (uint64_t)count;
         for (tier_iter_seek(it, p.p, p.len); want && tier_iter_valid(it); tier_iter_next(it)) {
@@ -2731,7 +2752,7 @@ static void xinfo_stream(client *c, stream *s) {
             reply_longlong(c, (long long)cs.pending);
             reply_bulk_cstr(c, "pending");
             sentries pids = {0};
-            cpel_ids(s, &g, cn, clen, ID_ZERO, (uint64_t)count, &pids);
+            cpel_ids(s, &g, cn, clen, cs.floor, (uint64_t)count, &pids);
             reply_array_len(c, (long)pids.n);
             for (size_t m = 0; m < pids.n; m++) {
                 snack n;
