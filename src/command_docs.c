@@ -179,6 +179,42 @@ static const command_doc docs_table[] = {
     {"blmove", "source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout", "wherefrom whereto", "timeout:double"},
     {"brpoplpush", "source destination timeout", NULL, "timeout:double"},
     {"blmpop", "timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]", "where", "timeout:double"},
+    /* streams */
+    {"xadd", "key [NOMKSTREAM] [<MAXLEN | MINID> [= | ~] threshold [LIMIT count]] <* | id> field value [field value ...]",
+     "trim strategy operator id_or_auto -", "==equal ~=approximately *=auto_id"},
+    {"xlen", "key"},
+    {"xrange", "key start end [COUNT count]", NULL, "start:string end:string"},
+    {"xrevrange", "key end start [COUNT count]", NULL, "start:string end:string"},
+    {"xdel", "key id [id ...]"},
+    {"xtrim", "key <<MAXLEN | MINID> [= | ~] threshold [LIMIT count]>", "trim strategy operator",
+     "==equal ~=approximately"},
+    {"xread", "[COUNT count] [BLOCK milliseconds] <STREAMS key [key ...] id [id ...]>", "streams"},
+    {"xsetid", "key last-id [ENTRIESADDED entries_added] [MAXDELETEDID max_deleted_entry_id]", NULL,
+     "entries_added:integer"},
+    {"xgroup", ""},
+    {"xgroup|create", "key groupname <id | $> [MKSTREAM] [ENTRIESREAD entries_read]", "id", "$=new_id entries_read:integer",
+     "5.0.0", "Creates a consumer group.", -5},
+    {"xgroup|createconsumer", "key groupname consumername", NULL, NULL, "6.2.0",
+     "Creates a consumer in a consumer group.", 5},
+    {"xgroup|delconsumer", "key groupname consumername", NULL, NULL, "5.0.0",
+     "Deletes a consumer from a consumer group.", 5},
+    {"xgroup|destroy", "key groupname", NULL, NULL, "5.0.0", "Destroys a consumer group.", 4},
+    {"xgroup|setid", "key groupname <id | $> [ENTRIESREAD entries_read]", "id", "$=new_id entries_read:integer", "5.0.0",
+     "Sets the last-delivered ID of a consumer group.", -5},
+    {"xgroup|help", "", NULL, NULL, "5.0.0", "Returns helpful text about the different subcommands.", 2},
+    {"xreadgroup", "<GROUP group consumer> [COUNT count] [BLOCK milliseconds] [NOACK] <STREAMS key [key ...] id [id ...]>",
+     "group_consumer streams"},
+    {"xack", "key group id [id ...]"},
+    {"xpending", "key group [[IDLE min-idle-time] start end count [consumer]]", "filters",
+     "min-idle-time:integer start:string end:string"},
+    {"xclaim", "key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] "
+               "[FORCE] [JUSTID] [LASTID id]", NULL, "ms:integer"},
+    {"xautoclaim", "key group consumer min-idle-time start [COUNT count] [JUSTID]", NULL, "start:string"},
+    {"xinfo", ""},
+    {"xinfo|consumers", "key groupname", NULL, NULL, "5.0.0", "Returns a list of the consumers in a consumer group.", 4},
+    {"xinfo|groups", "key", NULL, NULL, "5.0.0", "Returns a list of the consumer groups of a stream.", 3},
+    {"xinfo|stream", "key [FULL [COUNT count]]", "full", NULL, "5.0.0", "Returns information about a stream.", -3},
+    {"xinfo|help", "", NULL, NULL, "5.0.0", "Returns helpful text about the different subcommands.", 2},
     /* keyspace */
     {"del", "key [key ...]"},
     {"unlink", "key [key ...]"},
@@ -379,8 +415,10 @@ void doc_args_free(doc_arg *args, int n) {
 
 static int is_group(const doc_arg *a) { return a->type == DOC_ARG_ONEOF || a->type == DOC_ARG_BLOCK; }
 
-/* A word of capitals (and digits, '-', '_'): a token, not an argument name. */
+/* A word of capitals (and digits, '-', '_'): a token, not an argument name.
+ * So are the one-symbol tokens of the stream commands (= ~ * $). */
 static int is_token_word(const char *w, size_t n) {
+    if (n == 1 && strchr("=~*$", w[0])) return 1;
     int upper = 0;
     for (size_t i = 0; i < n; i++) {
         if (islower((unsigned char)w[i])) return 0;
@@ -765,7 +803,8 @@ static void annotate(doc_arg *a, annotations *an) {
     }
     const char *notes = an->notes;
     while (next_word(&notes, word, sizeof(word))) {
-        char *colon = strchr(word, ':'), *eq = strchr(word, '=');
+        /* the last '=': a token may itself be "=" ("==equal") */
+        char *colon = strchr(word, ':'), *eq = strrchr(word, '=');
         if (colon && a->type != DOC_ARG_PURE_TOKEN) {
             *colon = 0;
             if (strcmp(word, a->name) != 0) continue;
@@ -830,6 +869,21 @@ static void render_syntax(sbuf *b, const doc_arg *a) {
             sb_add(&body, " ");
         }
         size_t after_token = body.len;
+        /* A required block that is not a plain sequence (it has a token, as
+         * XREAD's STREAMS, or opens with a oneof, as XTRIM's trim) is
+         * written <...>, so it parses back as one block. */
+        int angled = a->type == DOC_ARG_BLOCK && !optional && !(a->flags & DOC_ARG_MULTIPLE) && a->nargs > 0 &&
+                     (a->token || a->args[0].type == DOC_ARG_ONEOF);
+        if (angled) {
+            body.len = 0;
+            if (body.p) body.p[0] = 0;
+            sb_add(&body, "<");
+            if (a->token) {
+                sb_add(&body, a->token);
+                sb_add(&body, " ");
+            }
+            after_token = body.len;
+        }
         if (a->type == DOC_ARG_ONEOF && (!optional || a->token)) sb_add(&body, "<");
         if (is_group(a)) {
             for (int i = 0; i < a->nargs; i++) {
@@ -840,6 +894,7 @@ static void render_syntax(sbuf *b, const doc_arg *a) {
             sb_add(&body, a->name);
         }
         if (a->type == DOC_ARG_ONEOF && (!optional || a->token)) sb_add(&body, ">");
+        if (angled) sb_add(&body, ">");
         if (a->flags & DOC_ARG_MULTIPLE) {
             char *one = strdup(sb_take(&body));
             sb_add(&body, " [");

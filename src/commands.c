@@ -137,6 +137,23 @@ static command table[] = {
     {"rpoplpush", rpoplpushCommand, 3, W | M, 1, 2, 1, "list", "1.2.0", "Remove the last element in a list, prepend it to another list and return it", "write list slow"},
     {"lmpop", lmpopCommand, -4, W, 0, 0, 0, "list", "7.0.0", "Pop elements from a list", "write list slow"},
     /* end of lists */
+    /* streams (t_stream.c) */
+    {"xadd", xaddCommand, -5, W | M | F, 1, 1, 1, "stream", "5.0.0", "Appends a new message to a stream. Creates the key if it doesn't exist.", "write stream fast"},
+    {"xlen", xlenCommand, 2, R | F, 1, 1, 1, "stream", "5.0.0", "Return the number of messages in a stream.", "read stream fast"},
+    {"xrange", xrangeCommand, -4, R, 1, 1, 1, "stream", "5.0.0", "Returns the messages from a stream within a range of IDs.", "read stream slow"},
+    {"xrevrange", xrevrangeCommand, -4, R, 1, 1, 1, "stream", "5.0.0", "Returns the messages from a stream within a range of IDs in reverse order.", "read stream slow"},
+    {"xdel", xdelCommand, -3, W | F, 1, 1, 1, "stream", "5.0.0", "Returns the number of messages after removing them from a stream.", "write stream fast"},
+    {"xtrim", xtrimCommand, -4, W, 1, 1, 1, "stream", "5.0.0", "Deletes messages from the beginning of a stream.", "write stream slow"},
+    {"xread", xreadCommand, -4, R, 0, 0, 0, "stream", "5.0.0", "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.", "read stream slow blocking"},
+    {"xsetid", xsetidCommand, -3, W | M | F, 1, 1, 1, "stream", "5.0.0", "An internal command for replicating stream values.", "write stream fast"},
+    {"xgroup", xgroupCommand, -2, 0, 0, 0, 0, "stream", "5.0.0", "A container for consumer groups commands.", "slow"},
+    {"xreadgroup", xreadgroupCommand, -7, W, 0, 0, 0, "stream", "5.0.0", "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", "write stream slow blocking"},
+    {"xack", xackCommand, -4, W | F, 1, 1, 1, "stream", "5.0.0", "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", "write stream fast"},
+    {"xpending", xpendingCommand, -3, R, 1, 1, 1, "stream", "5.0.0", "Returns the information and entries from a stream consumer group's pending entries list.", "read stream slow"},
+    {"xclaim", xclaimCommand, -6, W | F, 1, 1, 1, "stream", "5.0.0", "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.", "write stream fast"},
+    {"xautoclaim", xautoclaimCommand, -6, W | F, 1, 1, 1, "stream", "6.2.0", "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.", "write stream fast"},
+    {"xinfo", xinfoCommand, -2, 0, 0, 0, 0, "stream", "5.0.0", "A container for stream introspection commands.", "slow"},
+    /* end of streams */
     /* pub/sub (pubsub.c) */
     {"subscribe", subscribeCommand, -2, CMD_PUBSUB | NS | L | S, 0, 0, 0, "pubsub", "2.0.0", "Listen for messages published to the given channels", "pubsub slow"},
     {"unsubscribe", unsubscribeCommand, -1, CMD_PUBSUB | NS | L | S, 0, 0, 0, "pubsub", "2.0.0", "Stop listening for messages posted to the given channels", "pubsub slow"},

@@ -358,6 +358,10 @@ DECLARE(zscan);
 DECLARE(lpush); DECLARE(rpush); DECLARE(lpushx); DECLARE(rpushx); DECLARE(lpop); DECLARE(rpop);
 DECLARE(llen); DECLARE(lindex); DECLARE(lset); DECLARE(lrange); DECLARE(ltrim); DECLARE(lrem);
 DECLARE(linsert); DECLARE(lpos); DECLARE(lmove); DECLARE(rpoplpush); DECLARE(lmpop);
+/* t_stream.c */
+DECLARE(xadd); DECLARE(xlen); DECLARE(xrange); DECLARE(xrevrange); DECLARE(xdel); DECLARE(xtrim); DECLARE(xread);
+DECLARE(xsetid); DECLARE(xgroup); DECLARE(xreadgroup); DECLARE(xack); DECLARE(xpending); DECLARE(xclaim);
+DECLARE(xautoclaim); DECLARE(xinfo);
 /* db.c */
 DECLARE(del); DECLARE(unlink); DECLARE(exists); DECLARE(type); DECLARE(rename); DECLARE(renamenx);
 DECLARE(copy); DECLARE(move); DECLARE(keys); DECLARE(scan); DECLARE(randomkey); DECLARE(touch);

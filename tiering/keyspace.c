@@ -491,7 +491,9 @@ void tier_compound_create(int db, const char *key, size_t klen, int type, tier_o
 
 void tier_compound_save(int db, const char *key, size_t klen, tier_obj *o) {
     uint16_t pdb = phys(db);
-    if (o->count == 0) {
+    /* Redis deletes emptied hashes, sets, sorted sets and lists; a stream
+     * stays at length 0 (its ids and groups outlive its entries). */
+    if (o->count == 0 && o->type != OBJ_STREAM) {
         delete_phys(pdb, key, klen, o, TIER_CHANGED);
         o->exists = o->stored = 0;
         o->stored_expire_ms = 0;
@@ -590,6 +592,24 @@ tier_iter *tier_iter_new(int db, const char *key, size_t klen, const tier_obj *o
     memcpy(upper, t->prefix, t->plen);
     enc_prefix_successor(upper, t->plen);
     t->it = eng_iter_new_range(ks.e, zindex ? ENG_CF_ZSCORE : ENG_CF_SUB, t->prefix, t->plen, upper, t->plen);
+    free(upper);
+    return t;
+}
+
+tier_iter *tier_iter_new_prefix(int db, const char *key, size_t klen, const tier_obj *o, int zindex,
+                                const char *sub_prefix, size_t splen) {
+    tier_iter *t = calloc(1, sizeof(*t));
+    t->plen = enc_sub_prefix_len(klen);
+    t->prefix = malloc(t->plen);
+    enc_sub_prefix(t->prefix, phys(db), key, klen, o->version);
+    size_t blen = t->plen + splen;
+    char *lower = malloc(blen), *upper = malloc(blen);
+    memcpy(lower, t->prefix, t->plen);
+    if (splen) memcpy(lower + t->plen, sub_prefix, splen);
+    memcpy(upper, lower, blen);
+    enc_prefix_successor(upper, blen);
+    t->it = eng_iter_new_range(ks.e, zindex ? ENG_CF_ZSCORE : ENG_CF_SUB, lower, blen, upper, blen);
+    free(lower);
     free(upper);
     return t;
 }

@@ -140,7 +140,8 @@ int tier_copy(int srcdb, const char *src_key, size_t slen, const tier_obj *src, 
  * tier_compound_save(). */
 void tier_compound_create(int db, const char *key, size_t klen, int type, tier_obj *o);
 /* Store o's metadata (count, extra, expiry); a value whose count dropped to
- * 0 is deleted, as Redis deletes empty aggregates. */
+ * 0 is deleted, as Redis deletes empty aggregates, except a stream: Redis
+ * keeps an empty stream (its last id and groups live on). */
 void tier_compound_save(int db, const char *key, size_t klen, tier_obj *o);
 
 /* Element access. tier_sub_get returns 1 (found; *val to free with
@@ -161,6 +162,11 @@ void tier_free(void *p);
  * Element keys given and returned exclude the value's prefix. */
 typedef struct tier_iter tier_iter;
 tier_iter *tier_iter_new(int db, const char *key, size_t klen, const tier_obj *o, int zindex);
+/* Only over the elements whose keys start with sub_prefix: the bounds stop
+ * RocksDB at the end of that range, so deleted elements beyond it (not yet
+ * compacted away) are never stepped over. */
+tier_iter *tier_iter_new_prefix(int db, const char *key, size_t klen, const tier_obj *o, int zindex,
+                                const char *sub_prefix, size_t splen);
 void tier_iter_seek(tier_iter *it, const char *sub, size_t sublen);          /* first >= sub */
 void tier_iter_seek_for_prev(tier_iter *it, const char *sub, size_t sublen); /* last <= sub */
 void tier_iter_seek_first(tier_iter *it);

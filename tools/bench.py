@@ -82,7 +82,8 @@ for _n in ("lrange_100", "lrange_300", "lrange_500", "lrange_600"):
 # Tests in redis-benchmark's custom-command mode: test name -> the command
 # line (with __rand_int__, which -r KEYSPACE expands to a 12-digit number
 # below KEYSPACE) and the key it reads, filled first on both servers with
-# KEYSPACE elements (see prefill()). Every one of them only reads.
+# KEYSPACE elements (see prefill()). Every one of them only reads, except
+# XADD, which appends to one stream (fill: None, nothing to prefill).
 CUSTOM = {
     "hget": {"argv": ["HGET", "bench:hash", "field:__rand_int__"], "fill": "hash"},
     "hmget": {"argv": ["HMGET", "bench:hash", "field:__rand_int__", "field:000000000001"],
@@ -96,6 +97,7 @@ CUSTOM = {
     # An index cannot be random: __rand_int__'s leading zeros are not an
     # integer to Redis. The middle of the list, then.
     "lindex": {"argv": ["LINDEX", "bench:list", str(KEYSPACE // 2)], "fill": "list"},
+    "xadd": {"argv": ["XADD", "bench:stream", "*", "field", "value"], "fill": None},
 }
 for _n, _c in CUSTOM.items():
     # Probe on a key of its own: the command must be known and accept its
@@ -451,7 +453,7 @@ def main():
                 na[name] = probe(s.port, test) if s.alive() else None
                 if na[name] and not s.alive():
                     na[name] = None
-                if not na[name] and test in CUSTOM and s.alive():
+                if not na[name] and test in CUSTOM and CUSTOM[test]["fill"] and s.alive():
                     # Same data on both servers, filled before the first run.
                     t0 = time.monotonic()
                     na[name] = prefill(s.port, CUSTOM[test]["fill"], CUSTOM[test]["argv"][1])

@@ -15,6 +15,8 @@ One run = K kill cycles on one data directory:
        RPUSH     list l:T                   1-3 increasing values per command
        HSET/HDEL hash h:T, field pairs f:i:a f:i:b set/deleted together
        SADD      set S:T                    1-3 unique members per command
+       XADD      stream x:T                 one entry per command, explicit
+                 increasing id <seq>-1, field "v" holding the id
        RPUSH/LPOP/LMOVE  queue q:T -> done list d:T: RPUSH 1-2 values, LPOP
                  one, LMOVE q:T d:T LEFT RIGHT (an acknowledged pop must stay
                  popped; a moved element is in exactly one of the two lists)
@@ -46,6 +48,9 @@ One run = K kill cycles on one data directory:
          least every acknowledged one, cut only at a command boundary
        - set = previous members + whole SADD commands, a prefix of those sent,
          at least every acknowledged one
+       - stream = previous entries + a prefix of the XADD commands sent, at
+         least every acknowledged one (every acknowledged id is present, in
+         order, with its field intact); XLEN never below what the reader saw
        - queue and done list together = the state after a prefix of the
          queue commands sent, at least every acknowledged one
        - DBSIZE equals the number of keys SCAN finds, and SCAN finds exactly
@@ -538,6 +543,49 @@ class SetModel:
         return None, applied
 
 
+class StreamModel:
+    """XADD-only stream: base entries + a prefix of the XADDs sent."""
+    __slots__ = ("name", "base", "cmds", "acked", "seen_len")
+
+    def __init__(self, name):
+        self.name = name
+        self.reset([])
+
+    def reset(self, base):
+        self.base = list(base)
+        self.cmds = []   # ids sent, in order
+        self.acked = 0
+        self.seen_len = 0
+
+    def check(self, found):
+        """found: [(id, fields)] as XRANGE - + gives them."""
+        problems = []
+        ids = [e[0] for e in found]
+        bad = [e for e in found if e[1] != [b"v", e[0]]]
+        if bad:
+            problems.append("entry %s has fields %s (expected v %s)" % (short(bad[0][0]), bad[0][1], short(bad[0][0])))
+        n = len(self.base)
+        if ids[:n] != self.base:
+            problems.append("entries present at the cycle start changed: %d then, first difference near %s"
+                            % (n, short(next((a for a, b in zip(ids, self.base) if a != b), b"(end)"))))
+        rest = ids[n:]
+        applied = len(rest)
+        if rest != self.cmds[:applied]:
+            problems.append("entries after the cycle start are not a prefix of the XADDs sent: %s"
+                            % [short(x) for x in rest[:5]])
+        if applied < self.acked:
+            problems.append("only %d of %d acknowledged XADD commands present -> acknowledged write lost"
+                            % (applied, self.acked))
+        if len(ids) < self.seen_len:
+            problems.append("XLEN %d < %d a reader saw" % (len(ids), self.seen_len))
+        if problems:
+            lines = ["%s: %s" % (self.name, p) for p in problems]
+            lines.append("    cycle start %d entries, found %d, %d XADD sent (%d acked)"
+                         % (n, len(ids), len(self.cmds), self.acked))
+            return "\n".join(lines), None
+        return None, applied
+
+
 class QueueModel:
     """Queue q (RPUSH at the tail, LPOP / LMOVE from the head) and the done
     list d that LMOVE appends to. S: every value ever in q this cycle, in
@@ -624,6 +672,7 @@ class ThreadModel:
         self.pairs = ([Register(b"f:%d" % i) for i in range(N_HASH_PAIRS)]
                       if "hash" in features else [])
         self.set = SetModel(b"S:%d" % t) if "set" in features else None
+        self.stream = StreamModel(b"x:%d" % t) if "stream" in features else None
         self.queue = QueueModel(b"q:%d" % t, b"d:%d" % t) if "queue" in features else None
         # SWAPDB 1 2: state = the marker's value in db 1.
         self.swap = Register(b"swapdb 1 2 (swap:marker in db 1)") if ("swapdb" in features and t == 0) else None
@@ -648,6 +697,8 @@ class ThreadModel:
             keys.append(self.hash_key)
         if self.set:
             keys.append(self.set.name)
+        if self.stream:
+            keys.append(self.stream.name)
         if self.queue:
             keys += [self.queue.qname, self.queue.dname]
         return keys
@@ -664,6 +715,13 @@ def _int_or_none(v):
         return int(v)
     except ValueError:
         return v
+
+
+def _flat_fields(f):
+    """An entry's fields as [field, value, ...] (redis-py may give a dict)."""
+    if isinstance(f, dict):
+        return [x for kv in f.items() for x in kv]
+    return list(f)
 
 
 def read_state(r, m):
@@ -683,6 +741,8 @@ def read_state(r, m):
         st["hash_extra"] = sorted(set(h) - known)
     if m.set:
         st["set"] = set(r.smembers(m.set.name))
+    if m.stream:
+        st["stream"] = [(i, _flat_fields(f)) for i, f in r.execute_command("XRANGE", m.stream.name, "-", "+")]
     if m.queue:
         st["queue"] = (r.lrange(m.queue.qname, 0, -1), r.lrange(m.queue.dname, 0, -1))
     if m.swap:
@@ -772,6 +832,11 @@ def verify_thread(m, st):
         if v:
             out.append(v)
         account(applied, m.set.acked, len(m.set.cmds))
+    if m.stream:
+        v, applied = m.stream.check(st["stream"])
+        if v:
+            out.append(v)
+        account(applied, m.stream.acked, len(m.stream.cmds))
     if m.queue:
         v, pos = m.queue.check(*st["queue"])
         if v:
@@ -800,6 +865,8 @@ def rebase(m, st):
             reg.reset(t[0] if _tuple_state(t) != "torn" else ("torn", t))
     if m.set:
         m.set.reset(st["set"])
+    if m.stream:
+        m.stream.reset([e[0] for e in st["stream"]])
     if m.queue:
         m.queue.reset(*st["queue"])
     if m.swap:
@@ -824,6 +891,8 @@ def expected_keys(m, st):
         keys.add(m.hash_key)
     if m.set and st["set"]:
         keys.add(m.set.name)
+    if m.stream and st["stream"]:
+        keys.add(m.stream.name)
     if m.queue:
         if st["queue"][0]:
             keys.add(m.queue.qname)
@@ -857,6 +926,8 @@ class Writer(threading.Thread):
             ops += [("hset", 12), ("hdel", 2)]
         if m.set:
             ops.append(("sadd", 8))
+        if m.stream:
+            ops.append(("xadd", 8))
         if m.queue:
             ops += [("qpush", 4), ("qpop", 3), ("qmove", 3)]
         if m.swap:
@@ -950,6 +1021,16 @@ class Writer(threading.Thread):
                     return "SADD %s replied %r, expected %d" % (sm.name, reply, expect)
                 sm.acked += 1
             return (b"SADD", sm.name) + tuple(members), on
+        if op == "xadd":
+            xm = m.stream
+            m.seq += 1
+            xid = b"%d-1" % m.seq
+            xm.cmds.append(xid)
+            def on(reply, xm=xm, xid=xid):
+                if reply != xid:
+                    return "XADD %s replied %r, expected %r" % (xm.name, reply, xid)
+                xm.acked += 1
+            return (b"XADD", xm.name, xid, b"v", xid), on
         if op in ("qpush", "qpop", "qmove"):
             qm = m.queue
             if op == "qpush":
@@ -1062,7 +1143,8 @@ class Reader(threading.Thread):
             while not stop.is_set():
                 m = rng.choice(self.models)
                 kind = rng.choice(["s", "s", "c", "m"] + (["l"] if m.list else []) +
-                                  (["h"] if m.pairs else []) + (["S"] if m.set else []))
+                                  (["h"] if m.pairs else []) + (["S"] if m.set else []) +
+                                  (["x"] if m.stream else []))
                 try:
                     if kind == "s":
                         reg = rng.choice(m.strings)
@@ -1098,6 +1180,9 @@ class Reader(threading.Thread):
                     elif kind == "S":
                         conn.send_command("SCARD", m.set.name)
                         m.set.seen_card = max(m.set.seen_card, conn.read_response())
+                    elif kind == "x":
+                        conn.send_command("XLEN", m.stream.name)
+                        m.stream.seen_len = max(m.stream.seen_len, conn.read_response())
                     self.reads += 1
                 except redis.ResponseError as e:
                     self.errors.append("reader: unexpected error reply %s" % e)
@@ -1124,6 +1209,8 @@ FEATURE_PROBES = {
               [b"HDEL", b"crash:probe:hash", b"f"]]),
     "set": ([b"SADD", b"crash:probe:set", b"x"],
             [[b"SMEMBERS", b"crash:probe:set"], [b"SCARD", b"crash:probe:set"]]),
+    "stream": ([b"XADD", b"crash:probe:stream", b"1-1", b"v", b"x"],
+               [[b"XRANGE", b"crash:probe:stream", b"-", b"+"], [b"XLEN", b"crash:probe:stream"]]),
     "queue": ([b"RPUSH", b"crash:probe:queue", b"x", b"y"],
               [[b"LMOVE", b"crash:probe:queue", b"crash:probe:queue", b"LEFT", b"RIGHT"],
                [b"LPOP", b"crash:probe:queue"], [b"LRANGE", b"crash:probe:queue", b"0", b"-1"]]),
@@ -1214,7 +1301,7 @@ class _Run:
 
 def run_crash_test(binary=DEFAULT_BINARY, fsync="always", cycles=10, threads=4, duration=1.0,
                    pipeline=8, readers=1, seed=None, workdir=None, keep=False,
-                   stop_on_violation=True, progress=None, extra_args=(), features=("list", "hash", "set", "queue"),
+                   stop_on_violation=True, progress=None, extra_args=(), features=("list", "hash", "set", "queue", "stream"),
                    start_timeout=60.0, snapshot=True):
     """Run `cycles` kill cycles. duration: the longest time writes run before
     the kill (the kill comes at a random moment within it). progress:
@@ -1280,6 +1367,9 @@ def run_crash_test(binary=DEFAULT_BINARY, fsync="always", cycles=10, threads=4, 
                 if m.set and len(m.set.base) > SET_MAX:
                     r.delete(m.set.name)
                     m.set.reset(set())
+                if m.stream and len(m.stream.base) > LIST_MAX:
+                    r.execute_command("XTRIM", m.stream.name, "MAXLEN", LIST_KEEP)
+                    m.stream.reset([e[0] for e in r.execute_command("XRANGE", m.stream.name, "-", "+")])
                 if m.queue and len(m.queue.D) > LIST_MAX:
                     r.delete(m.queue.dname)
                     m.queue.reset(m.queue.S, [])
@@ -1489,9 +1579,9 @@ def add_arguments(ap, cycles=10):
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--workdir", default=None, help="data dir and log go here (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the workdir even when everything passed")
-    ap.add_argument("--types", default="list,hash,set,queue",
-                    help="optional types to use when the server has them: list,hash,set,queue,swapdb "
-                         "(default list,hash,set,queue; '' = none)")
+    ap.add_argument("--types", default="list,hash,set,queue,stream",
+                    help="optional types to use when the server has them: list,hash,set,queue,stream,swapdb "
+                         "(default list,hash,set,queue,stream; '' = none)")
     ap.add_argument("--server-arg", action="append", default=[], metavar="ARG",
                     help="extra strata-server argument, repeat for each word "
                          "(e.g. --server-arg=--rocksdb-write-buffer-size --server-arg=64kb)")

@@ -4,7 +4,7 @@
 
   - 10 kill cycles with appendfsync always and 10 with everysec, up to ~1 s of
     writes each (ASan build, STRATA_SANITIZED=1: 3 + 3), nothing acknowledged
-    may be lost, MSET/HSET pairs/RPUSH/SADD/LMOVE commands all-or-nothing
+    may be lost, MSET/HSET pairs/RPUSH/SADD/LMOVE/XADD commands all-or-nothing
     (crash_test.py's docstring has the whole list of checks);
   - SWAPDB must survive kill -9 and SHUTDOWN when it is the last write;
   - the checker itself catches lost writes (against redis-server without
@@ -113,7 +113,7 @@ def test_checker_catches_lost_writes(tmp_path):
     good = crash_test.run_crash_test(binary=redis_bin, fsync="always", cycles=2, duration=0.5,
                                      workdir=tmp_path / "good", snapshot=False,
                                      extra_args=["--appendonly", "yes", "--save", ""],
-                                     features=("list", "hash", "set", "swapdb"))
+                                     features=("list", "hash", "set", "stream", "swapdb"))
     assert good.ok, good.summary()
 
 

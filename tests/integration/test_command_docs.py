@@ -38,6 +38,8 @@ TYPE_COMMANDS = [
     "zadd", "zrange", "zrangestore", "zrangebyscore", "zrevrangebyscore", "zunionstore", "zinter",
     "zmpop", "zrandmember", "zcount", "zincrby", "zscan",
     "lpush", "linsert", "lpos", "lmove", "lmpop", "lrange",
+    "xadd", "xtrim", "xread", "xreadgroup", "xsetid", "xpending", "xclaim", "xautoclaim", "xrange", "xrevrange",
+    "xdel", "xack", "xlen", "xgroup", "xinfo",
 ]
 
 
