@@ -236,6 +236,12 @@ static const command_doc docs_table[] = {
     {"memory|purge", "", NULL, NULL, "4.0.0", "Asks the allocator to release memory."},
     {"memory|stats", "", NULL, NULL, "4.0.0", "Returns details about memory usage."},
     {"memory|usage", "key [SAMPLES count]", NULL, NULL, "4.0.0", "Estimates the memory usage of a key."},
+    /* transactions */
+    {"multi", ""},
+    {"exec", ""},
+    {"discard", ""},
+    {"watch", "key [key ...]"},
+    {"unwatch", ""},
     /* connection and server */
     {"ping", "[message]"},
     {"echo", "message"},

@@ -513,6 +513,7 @@ static int flush_args_ok(client *c) {
 void flushdbCommand(client *c) {
     if (!flush_args_ok(c)) return;
     uint64_t n = tier_dbsize(c->db);
+    multi_touch_flush(c->db);
     if (tier_flushdb(c->db, server_config.appendfsync == FSYNC_ALWAYS) != TIER_OK) {
         reply_store_error(c);
         return;
@@ -523,6 +524,7 @@ void flushdbCommand(client *c) {
 
 void flushallCommand(client *c) {
     if (!flush_args_ok(c)) return;
+    multi_touch_flush(-1);
     if (tier_flushall(server_config.appendfsync == FSYNC_ALWAYS) != TIER_OK) {
         reply_store_error(c);
         return;
@@ -540,6 +542,7 @@ void swapdbCommand(client *c) {
         return;
     }
     if (a != b) {
+        multi_touch_swap(a, b);
         tier_swapdb(a, b);
         server_dirty(c, 1);
     }

@@ -102,6 +102,7 @@ static void pending_remove(client *c) {
 
 void client_free(client *c) {
     pubsub_client_free(c);
+    multi_client_free(c);
     pending_remove(c);
     if (c->prev)
         c->prev->next = c->next;
@@ -477,12 +478,20 @@ void client_info_string(client *c, char *buf, size_t cap) {
     const char *cmd = c->lastcmd ? c->lastcmd->name : "NULL";
     long sub, psub, ssub;
     pubsub_client_counts(c, &sub, &psub, &ssub);
+    /* Flag letters in Redis's order. */
+    char flags[8], *f = flags;
+    if (c->flags & CLIENT_PUBSUB) *f++ = 'P';
+    if (c->flags & CLIENT_MULTI) *f++ = 'x';
+    if (c->flags & CLIENT_DIRTY_CAS) *f++ = 'd';
+    if (f == flags) *f++ = 'N';
+    *f = 0;
+    size_t mmem = multi_queued_mem(c);
     snprintf(buf, cap,
              "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%ld psub=%ld "
-             "ssub=%ld multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=0 "
+             "ssub=%ld multi=%ld qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=%zu rbs=%zu rbp=0 obl=0 "
              "oll=0 omem=0 tot-mem=%zu events=r cmd=%s user=default redir=-1 resp=%d",
              (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
-             (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, (c->flags & CLIENT_PUBSUB) ? "P" : "N",
-             c->db, sub, psub, ssub, c->qlen - c->qpos,
-             c->qcap - c->qlen, c->qcap, c->qcap + c->ocap + sizeof(*c), cmd, c->resp);
+             (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, flags, c->db, sub, psub, ssub,
+             multi_queued_count(c), c->qlen - c->qpos, c->qcap - c->qlen, mmem, c->qcap,
+             c->qcap + c->ocap + sizeof(*c) + mmem, cmd, c->resp);
 }

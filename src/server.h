@@ -32,6 +32,8 @@
 #define CLIENT_MULTI (1 << 6)             /* between MULTI and EXEC/DISCARD (multi.c) */
 #define CLIENT_DENY_BLOCKING (1 << 7)     /* a blocking command must not block (inside EXEC) */
 #define CLIENT_BLOCKED (1 << 8)           /* parked until a key is ready or a timeout (blocking.c) */
+#define CLIENT_DIRTY_CAS (1 << 9)         /* a WATCHed key changed: EXEC fails (multi.c) */
+#define CLIENT_DIRTY_EXEC (1 << 10)       /* a command was refused while queueing: EXECABORT (multi.c) */
 
 struct event;
 struct command;
@@ -67,6 +69,7 @@ typedef struct client {
     long long ctime_ms, last_ms;
     const struct command *lastcmd;
     struct pubsub_client *pubsub; /* subscriptions (pubsub.c); NULL when none */
+    struct multi_client *multi;   /* MULTI queue and WATCHed keys (multi.c); NULL when none */
     struct client *prev, *next;     /* server.clients */
     struct client *pending_next;    /* server.pending_writes */
 } client;
@@ -83,6 +86,7 @@ typedef struct client {
 #define CMD_PUBSUB (1 << 8)
 #define CMD_NOAUTH (1 << 9)
 #define CMD_SENTINEL (1 << 10)
+#define CMD_NO_MULTI (1 << 11) /* refused inside MULTI ("Command not allowed inside a transaction") */
 
 typedef void command_proc(client *c);
 
@@ -195,6 +199,9 @@ extern const char *ERR_SAME_OBJECT;
 /* ---- commands.c ---- */
 const command *command_lookup(const char *name, size_t len);
 void command_process(client *c); /* run c->argv; reply; never frees c */
+/* Run cmd on c->argv now (no checks) and count it in the command stats:
+ * EXEC runs its queue through this. */
+void command_call(client *c, const command *cmd);
 int command_count(void);
 const command *command_at(int i);
 
@@ -301,6 +308,29 @@ long pubsub_channel_count(void);
 long pubsub_pattern_count(void);
 long pubsub_shard_channel_count(void);
 void pubsub_client_counts(const client *c, long *sub, long *psub, long *ssub);
+/* multi.c */
+DECLARE(multi); DECLARE(exec); DECLARE(discard); DECLARE(watch); DECLARE(unwatch);
+/* Inside MULTI, queue c->argv for EXEC (taking its buffers from the parser)
+ * and answer +QUEUED. */
+void multi_queue(client *c, const struct command *cmd);
+/* A command was refused while c queues: EXEC will answer EXECABORT. */
+void multi_flag(client *c);
+/* EXEC refused before it ran (OOM, MISCONF, arity): discard the transaction
+ * and answer "EXECABORT Transaction discarded because of: <err>". */
+void multi_exec_abort(client *c, const char *err);
+/* The union of the flags of c's queued commands (0 outside MULTI). */
+int multi_queued_flags(const client *c);
+/* Queued commands and the bytes they hold, for CLIENT LIST (-1 / 0 outside MULTI). */
+long multi_queued_count(const client *c);
+size_t multi_queued_mem(const client *c);
+/* Drop the transaction and every WATCH of c (client_free calls it). */
+void multi_client_free(client *c);
+/* A key changed (server.c's key_changed): its watchers' EXEC will fail. */
+void multi_key_changed(int db, const char *key, size_t klen);
+/* Before FLUSHDB (db) / FLUSHALL (db -1) and SWAPDB (a, b): invalidate the
+ * watches of keys that exist there, as Redis 7.0 does. */
+void multi_touch_flush(int db);
+void multi_touch_swap(int a, int b);
 /* memory.c */
 DECLARE(memory);
 /* MEMORY STATS' startup.allocated: call once the server has started (the
