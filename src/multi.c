@@ -268,6 +268,13 @@ static void queue_clear(multi_client *m) {
 }
 
 void multi_queue(client *c, const command *cmd) {
+    c->lastcmd = cmd; /* CLIENT LIST shows the command queued last */
+    /* A transaction that can only fail keeps nothing (Redis does the same:
+     * a pipelining client may not read the replies before EXEC). */
+    if (c->flags & (CLIENT_DIRTY_CAS | CLIENT_DIRTY_EXEC)) {
+        reply_status(c, "QUEUED");
+        return;
+    }
     multi_client *m = mc_get(c);
     if (m->nq == m->capq) {
         m->capq = m->capq ? m->capq * 2 : 8;
