@@ -9,9 +9,9 @@
  * EXEC runs the queue in one go. Everything happens within one event-loop
  * turn, and the turn's writes reach RocksDB as one batch at the end of it,
  * so a transaction's writes survive a crash all together or not at all.
- * Two things used to commit in the middle of a turn (COPY of a compound
- * value, FLUSHDB/FLUSHALL): EXEC opens a tier atomic section in which they
- * do not (tiering/keyspace.h, tier_atomic_begin). While EXEC runs,
+ * FLUSHDB and FLUSHALL normally commit at once (range deletions): EXEC
+ * opens a tier atomic section in which they do not (tiering/keyspace.h,
+ * tier_atomic_begin). COPY/RENAME/MOVE never commit early. While EXEC runs,
  * CLIENT_DENY_BLOCKING tells blocking commands to answer as if timed out.
  *
  * WATCH is optimistic locking. A table maps each watched (db, key) to the

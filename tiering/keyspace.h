@@ -203,7 +203,7 @@ void tier_atomic_end(void);
 /* Make the turn's changes durable (sync the WAL if sync). TIER_OK/TIER_ERR. */
 int tier_commit(int sync, char **err);
 int tier_pending(void);
-/* A commit made in the middle of a turn (SAVE, FLUSHDB/FLUSHALL)
+/* A commit made in the middle of a turn (SAVE)
  * failed: returns 1 with *err (free()) once, so the end of the turn treats
  * the turn's writes as failed. */
 int tier_take_commit_error(char **err);
