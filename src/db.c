@@ -73,6 +73,7 @@ static void del_generic(client *c) {
         if (o.exists) {
             tier_delete(c->db, KEY(i), &o);
             deleted++;
+            notify_keyspace_event(NOTIFY_GENERIC, "del", KEY(i), c->db);
         }
         tier_obj_free(&o);
     }
@@ -134,6 +135,8 @@ static void rename_generic(client *c, int nx) {
     } else {
         tier_delete(c->db, KEY(1), &src);
         server_dirty(c, 1);
+        notify_keyspace_event(NOTIFY_GENERIC, "rename_from", KEY(1), c->db);
+        notify_keyspace_event(NOTIFY_GENERIC, "rename_to", KEY(2), c->db);
         if (nx) reply_longlong(c, 1); else reply_ok(c);
     }
     tier_obj_free(&src);
@@ -182,6 +185,7 @@ void copyCommand(client *c) {
         reply_store_error(c);
     } else {
         server_dirty(c, 1);
+        notify_keyspace_event(NOTIFY_GENERIC, "copy_to", KEY(2), dbid);
         reply_longlong(c, 1);
     }
     tier_obj_free(&src);
@@ -217,6 +221,8 @@ void moveCommand(client *c) {
     } else {
         tier_delete(c->db, KEY(1), &src);
         server_dirty(c, 1);
+        notify_keyspace_event(NOTIFY_GENERIC, "move_from", KEY(1), c->db);
+        notify_keyspace_event(NOTIFY_GENERIC, "move_to", KEY(1), dbid);
         reply_longlong(c, 1);
     }
     tier_obj_free(&src);
@@ -433,11 +439,13 @@ static void expire_generic(client *c, long long basetime, int unit_seconds) {
         tier_obj_free(&o);
         return;
     }
-    if (when <= server_mstime())
+    int gone = when <= server_mstime();
+    if (gone)
         tier_delete(c->db, KEY(1), &o);
     else
         tier_set_expire(c->db, KEY(1), &o, when);
     server_dirty(c, 1);
+    notify_keyspace_event(NOTIFY_GENERIC, gone ? "del" : "expire", KEY(1), c->db);
     reply_longlong(c, 1);
     tier_obj_free(&o);
 }
@@ -477,6 +485,7 @@ void persistCommand(client *c) {
     if (o.exists && o.expire_ms) {
         tier_set_expire(c->db, KEY(1), &o, 0);
         server_dirty(c, 1);
+        notify_keyspace_event(NOTIFY_GENERIC, "persist", KEY(1), c->db);
         reply_longlong(c, 1);
     } else {
         reply_longlong(c, 0);

@@ -65,7 +65,10 @@ void server_log(int level, const char *fmt, ...) {
  * runs often (once per element written), so each reaction must be cheap
  * when nobody is interested in the key. */
 static void key_changed(int db, const char *key, size_t klen, int why) {
-    if (why == TIER_EXPIRED) server.stat_expiredkeys++;
+    if (why == TIER_EXPIRED) {
+        server.stat_expiredkeys++;
+        notify_keyspace_event(NOTIFY_EXPIRED, "expired", key, klen, db);
+    }
     multi_key_changed(db, key, klen);
 }
 

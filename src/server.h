@@ -296,6 +296,10 @@ const char *persistence_checkpoint_path(char *buf, size_t cap);
 /* pubsub.c */
 DECLARE(subscribe); DECLARE(unsubscribe); DECLARE(psubscribe); DECLARE(punsubscribe); DECLARE(publish);
 DECLARE(ssubscribe); DECLARE(sunsubscribe); DECLARE(spublish); DECLARE(pubsub);
+/* Keyspace notification: key (in logical db) had `event` ("set", "del",
+ * "expired", ...) of class type (NOTIFY_*); published when
+ * notify-keyspace-events enables it. Cheap when it does not. */
+void notify_keyspace_event(int type, const char *event, const char *key, size_t klen, int db);
 /* Drop every subscription of c (client_free calls it). */
 void pubsub_client_free(client *c);
 /* RESP2 subscribed mode: when cmd may not run, reply Redis's error and

@@ -698,7 +698,7 @@ static void test_get(void **state) {
 
     memset(&l, 0, sizeof(l));
     config_get("*", collect, &l);
-    assert_int_equal(l.n, 30);
+    assert_int_equal(l.n, 31);
     assert_string_equal(l.name[0], "bind"); /* table order */
     assert_string_equal(l.value[0], "127.0.0.1");
 
