@@ -72,6 +72,12 @@ static void key_changed(int db, const char *key, size_t klen, int why) {
     multi_key_changed(db, key, klen);
 }
 
+/* A write created a key (tier_set_create_hook). */
+static void key_created(int db, const char *key, size_t klen, int why) {
+    (void)why;
+    notify_keyspace_event(NOTIFY_NEW, "new", key, klen, db);
+}
+
 /* ---------------------------------------------------------------------------
  * Time
  * ------------------------------------------------------------------------ */
@@ -361,6 +367,7 @@ int server_start(void) {
     server_log(LOG_NOTICE, "Store opened in %.3f seconds (%s)", (util_ustime() - t0) / 1e6, server_config.dir);
     memory_note_startup();
     tier_set_change_hook(key_changed);
+    tier_set_create_hook(key_created);
     if (net_listen() < 0) {
         tier_close();
         return -1;

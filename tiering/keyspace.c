@@ -37,6 +37,7 @@ static struct {
     uint8_t seed[16];
     char lasterr[256];
     tier_change_fn *on_change; /* told about every change of a key (WATCH, blocking) */
+    tier_change_fn *on_create; /* told when a key comes into existence (keyspace "new") */
 } ks;
 
 /* ---------------------------------------------------------------------------
@@ -85,6 +86,16 @@ static void changed(uint16_t pdb, const char *key, size_t klen, int why) {
 }
 
 void tier_set_change_hook(tier_change_fn *fn) { ks.on_change = fn; }
+void tier_set_create_hook(tier_change_fn *fn) { ks.on_create = fn; }
+
+static void created(uint16_t pdb, const char *key, size_t klen) {
+    if (!ks.on_create) return;
+    for (int db = 0; db < ks.ndb; db++)
+        if (ks.dbmap[db] == pdb) {
+            ks.on_create(db, key, klen, TIER_CHANGED);
+            return;
+        }
+}
 
 static void count_add(uint16_t pdb, int keys, int expires) {
     ks.keys[pdb] += keys;
@@ -436,6 +447,7 @@ static void write_meta(uint16_t pdb, const char *key, size_t klen, int type, int
     eng_put(ks.e, ENG_CF_META, k, kn, v, hl + blen);
     hot_put(pdb, key, klen, v, hl + blen, 0);
     changed(pdb, key, klen, TIER_CHANGED);
+    if (!old->stored) created(pdb, key, klen);
     kb_release(&kk);
     kb_release(&kv);
 

@@ -115,6 +115,9 @@ const char *tier_type_name(int type);
 enum { TIER_CHANGED = 0, TIER_EXPIRED = 1 };
 typedef void tier_change_fn(int db, const char *key, size_t klen, int why);
 void tier_set_change_hook(tier_change_fn *fn);
+/* Called (after the change hook, why = TIER_CHANGED) when a write creates
+ * a key that was not in the store: Redis's keyspace "new" event. */
+void tier_set_create_hook(tier_change_fn *fn);
 
 /* Store a string value, replacing whatever `old` (this command's lookup of
  * the same key) describes. expire_ms 0 = no expiry. */
