@@ -274,7 +274,12 @@ static int is_multi_control(const command *cmd) {
 
 void command_call(client *c, const command *cmd) {
     long long start = util_ustime();
-    cmd->proc(c);
+    /* RESP2 subscribed mode (also reached inside EXEC after a queued
+     * SUBSCRIBE): PING answers in the pub/sub shape. */
+    if (c->flags & CLIENT_PUBSUB && c->resp == 2 && cmd->proc == pingCommand)
+        pubsub_ping(c);
+    else
+        cmd->proc(c);
     command *mcmd = (command *)cmd;
     mcmd->calls++;
     mcmd->usec += util_ustime() - start;
@@ -322,13 +327,8 @@ void command_process(client *c) {
         reject(c, cmd, err);
         return;
     }
-    /* RESP2 subscribed mode: only (P|S)(UN)SUBSCRIBE, PING and QUIT; PING
-     * answers in the pub/sub shape. */
-    command_proc *proc = cmd->proc;
-    if (c->flags & CLIENT_PUBSUB && c->resp == 2) {
-        if (pubsub_deny_command(c, cmd)) return;
-        if (proc == pingCommand) proc = pubsub_ping;
-    }
+    /* RESP2 subscribed mode: only (P|S)(UN)SUBSCRIBE, PING and QUIT. */
+    if (c->flags & CLIENT_PUBSUB && c->resp == 2 && pubsub_deny_command(c, cmd)) return;
     if (in_multi && !is_multi_control(cmd)) {
         multi_queue(c, cmd);
         return;
@@ -336,16 +336,7 @@ void command_process(client *c) {
     server_update_time();
     int before = tier_pending();
     c->lastcmd = cmd;
-    if (proc == cmd->proc) {
-        command_call(c, cmd);
-    } else {
-        long long start = util_ustime();
-        proc(c);
-        command *mcmd = (command *)cmd;
-        mcmd->calls++;
-        mcmd->usec += util_ustime() - start;
-        server.stat_numcommands++;
-    }
+    command_call(c, cmd);
     if (tier_pending() != before) c->flags |= CLIENT_WROTE;
 }
 
