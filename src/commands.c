@@ -274,12 +274,15 @@ static int is_multi_control(const command *cmd) {
 
 void command_call(client *c, const command *cmd) {
     long long start = util_ustime();
+    const command *outer = c->cmd;
+    c->cmd = cmd;
     /* RESP2 subscribed mode (also reached inside EXEC after a queued
      * SUBSCRIBE): PING answers in the pub/sub shape. */
     if (c->flags & CLIENT_PUBSUB && c->resp == 2 && cmd->proc == pingCommand)
         pubsub_ping(c);
     else
         cmd->proc(c);
+    c->cmd = outer;
     command *mcmd = (command *)cmd;
     mcmd->calls++;
     mcmd->usec += util_ustime() - start;

@@ -26,13 +26,19 @@ int db_lookup(client *c, const char *key, size_t klen, tier_obj *o) {
         return -1;
     }
     /* Redis counts hits and misses of reads only. */
-    if (c->lastcmd && (c->lastcmd->flags & CMD_READONLY)) {
-        if (o->exists)
+    if (c->cmd && (c->cmd->flags & CMD_READONLY)) {
+        if (o->exists) {
             server.stat_keyspace_hits++;
-        else
+        } else {
             server.stat_keyspace_misses++;
+            db_keymiss(c, key, klen);
+        }
     }
     return 0;
+}
+
+void db_keymiss(client *c, const char *key, size_t klen) {
+    notify_keyspace_event(NOTIFY_KEY_MISS, "keymiss", key, klen, c->db);
 }
 
 int db_lookup_typed(client *c, const char *key, size_t klen, int type, tier_obj *o) {
@@ -171,6 +177,7 @@ void copyCommand(client *c) {
     tier_obj src, dst;
     if (db_lookup(c, KEY(1), &src) < 0) return;
     if (!src.exists) {
+        db_keymiss(c, KEY(1)); /* COPY reads its source */
         reply_longlong(c, 0);
         return;
     }

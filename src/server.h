@@ -68,6 +68,7 @@ typedef struct client {
     char addr[64], laddr[64];
     long long ctime_ms, last_ms;
     const struct command *lastcmd;
+    const struct command *cmd;    /* running now (inside EXEC: the queued one); NULL between commands */
     struct pubsub_client *pubsub; /* subscriptions (pubsub.c); NULL when none */
     struct multi_client *multi;   /* MULTI queue and WATCHed keys (multi.c); NULL when none */
     struct client *prev, *next;     /* server.clients */
@@ -367,5 +368,10 @@ int db_lookup(client *c, const char *key, size_t klen, tier_obj *o);
 /* Like db_lookup but for a read: also replies WRONGTYPE (and returns -1)
  * when the key exists with a type other than `type`. */
 int db_lookup_typed(client *c, const char *key, size_t klen, int type, tier_obj *o);
+/* Keyspace "keymiss" event for a read lookup that found nothing (Redis's
+ * lookupKeyRead). db_lookup emits it for read-only commands; write
+ * commands that read a key the way Redis reads it (SET ... GET, GETDEL,
+ * COPY's source, the sources of *STORE) call it themselves. */
+void db_keymiss(client *c, const char *key, size_t klen);
 
 #endif

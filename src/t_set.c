@@ -1019,6 +1019,8 @@ static setval *sets_lookup(client *c, int first, int n, int for_write) {
             free(sets);
             return NULL;
         }
+        /* a *STORE's sources are reads, as in Redis */
+        if (for_write && !sets[j].o.exists) db_keymiss(c, KEY(first + j));
     }
     return sets;
 }

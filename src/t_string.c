@@ -134,6 +134,7 @@ void getCommand(client *c) {
 static void set_generic(client *c, int flags, int64_t expire, int ok_reply_int) {
     tier_obj o;
     if (db_lookup(c, KEY(1), &o) < 0) return;
+    if ((flags & OPT_GET) && !o.exists) db_keymiss(c, KEY(1)); /* the GET part is a read */
     if ((flags & OPT_GET) && o.exists && o.type != OBJ_STRING) {
         reply_error(c, ERR_WRONGTYPE);
         tier_obj_free(&o);
@@ -198,6 +199,7 @@ void getdelCommand(client *c) {
         server_dirty(c, 1);
         notify_keyspace_event(NOTIFY_GENERIC, "del", KEY(1), c->db);
     } else {
+        db_keymiss(c, KEY(1)); /* GETDEL reads as GET does */
         reply_null(c);
     }
     tier_obj_free(&o);
@@ -210,6 +212,7 @@ void getexCommand(client *c) {
     tier_obj o;
     if (lookup_string(c, 1, &o) < 0) return;
     if (!o.exists) {
+        db_keymiss(c, KEY(1)); /* GETEX reads as GET does */
         reply_null(c);
         tier_obj_free(&o);
         return;
@@ -239,7 +242,9 @@ void mgetCommand(client *c) {
     reply_array_len(c, c->argc - 1);
     for (int i = 1; i < c->argc; i++) {
         tier_obj o;
-        if (tier_lookup(c->db, KEY(i), server_mstime(), &o) != TIER_OK || !o.exists || o.type != OBJ_STRING)
+        int r = tier_lookup(c->db, KEY(i), server_mstime(), &o);
+        if (r == TIER_OK && !o.exists) db_keymiss(c, KEY(i));
+        if (r != TIER_OK || !o.exists || o.type != OBJ_STRING)
             reply_null(c);
         else
             reply_bulk(c, o.val, o.len);

@@ -1406,6 +1406,7 @@ static void zrange_generic(client *c, int first, int store, int type, int dir) {
     }
     zset z;
     if (zs_lookup(c, first, &z) < 0) return;
+    if (store && !z.o.exists) db_keymiss(c, KEY(first)); /* ZRANGESTORE's source is a read */
     zvec v = {0};
     int large = 0; /* how ZRANGESTORE starts its result, as Redis */
     if (z.o.exists) {
@@ -1903,7 +1904,7 @@ static void zsetop_generic(client *c, int dsti, int numi, int op, int card_only)
     long long setnum;
     if (arg_longlong(c, numi, &setnum, NULL) < 0) return;
     if (setnum < 1) {
-        reply_errorf(c, "ERR at least 1 input key is needed for '%s' command", c->lastcmd->name);
+        reply_errorf(c, "ERR at least 1 input key is needed for '%s' command", (c->cmd ? c->cmd : c->lastcmd)->name);
         return;
     }
     if (setnum > c->argc - (numi + 1)) {
@@ -1924,6 +1925,7 @@ static void zsetop_generic(client *c, int dsti, int numi, int op, int card_only)
         z->klen = c->argv[j].len;
         src[i].weight = 1.0;
         if (db_lookup(c, z->key, z->klen, &z->o) < 0) goto cleanup;
+        if (dsti && !z->o.exists) db_keymiss(c, z->key, z->klen); /* a *STORE's source is a read */
         if (z->o.exists && z->o.type != OBJ_ZSET && z->o.type != OBJ_SET) {
             reply_error(c, ERR_WRONGTYPE);
             goto cleanup;
