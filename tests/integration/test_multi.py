@@ -279,12 +279,16 @@ def test_eviction_does_not_touch_watched_keys(strata_factory, self_mode):
 
 def txn_commands(tid, t, n):
     """Transaction t of writer tid: n units, each INCR c + RPUSH l + HSET h,
-    then SET last (so 'last' names the newest transaction applied)."""
+    then COPY h hc and SET last (so 'last' names the newest transaction
+    applied)."""
     cmds = [encode("MULTI")]
     for j in range(n):
         cmds.append(encode("INCR", "c:%d" % tid))
         cmds.append(encode("RPUSH", "l:%d" % tid, "%d:%d" % (t, j)))
         cmds.append(encode("HSET", "h:%d" % tid, "f:%d:%d" % (t, j), t))
+    # COPY of a compound value used to commit in the middle of the turn;
+    # inside EXEC it must not split the transaction
+    cmds.append(encode("COPY", "h:%d" % tid, "hc:%d" % tid, "REPLACE"))
     cmds.append(encode("SET", "last:%d" % tid, t))
     cmds.append(encode("EXEC"))
     return cmds
@@ -313,7 +317,7 @@ class TxnWriter(threading.Thread):
                 c.send_raw(b"".join(cmds))
                 replies = read_n(c, len(cmds))
                 ex = replies[-1].raw
-                if not ex.startswith(b"*%d\r\n" % (3 * n + 1)):
+                if not ex.startswith(b"*%d\r\n" % (3 * n + 2)):
                     self.error = "bad EXEC reply %r" % ex[:100]
                     return
                 self.acked = self.t
@@ -334,6 +338,7 @@ def check_writer_state(c, tid, sizes, acked, sent):
     assert int(cnt or 0) == units, (tid, last, cnt, units)
     assert c.call_reply("LLEN", "l:%d" % tid).value == units
     assert c.call_reply("HLEN", "h:%d" % tid).value == units
+    assert c.call_reply("HLEN", "hc:%d" % tid).value == units
     if last >= 0:
         n = sizes[last]
         tail = c.call_reply("LRANGE", "l:%d" % tid, -n, -1).py()
@@ -371,6 +376,8 @@ def test_kill9_transactions_all_or_nothing(strata_factory, self_mode, fsync):
         with srv.client() as c:
             for i, w in enumerate(writers):
                 last = check_writer_state(c, i, sizes[i], w.acked, w.t)
+                print("cycle %d writer %d: acked %d, applied %d, in flight %s units" %
+                      (cycle, i, w.acked, last, sizes[i].get(w.t) if w.t > w.acked else None))
                 next_t[i] = last + 1
                 # transactions after the one applied were never acknowledged
                 for t in list(sizes[i]):
