@@ -294,9 +294,22 @@ def txn_commands(tid, t, n):
     return cmds
 
 
+def flush_txn_commands(tid, t, n):
+    """Writer tid works alone in db tid+1: each transaction empties it with
+    FLUSHDB and builds it again (FLUSHDB used to commit at once, in the
+    middle of the transaction)."""
+    cmds = [encode("MULTI"), encode("SET", "before", t), encode("FLUSHDB")]
+    for j in range(n):
+        cmds.append(encode("RPUSH", "l", "%d:%d" % (t, j)))
+    cmds.append(encode("SET", "last", t))
+    cmds.append(encode("EXEC"))
+    return cmds
+
+
 class TxnWriter(threading.Thread):
-    def __init__(self, srv, tid, rng, start_t, sizes):
+    def __init__(self, srv, tid, rng, start_t, sizes, make=txn_commands, db=0):
         super().__init__(daemon=True)
+        self.make, self.db = make, db
         self.srv, self.tid, self.rng = srv, tid, rng
         self.t = start_t          # next transaction number
         self.sizes = sizes        # transaction number -> units (shared record)
@@ -310,14 +323,16 @@ class TxnWriter(threading.Thread):
         except OSError:
             return
         try:
+            if self.db:
+                c.call("SELECT", self.db)
             while not self.stop.is_set():
                 n = self.rng.choice([1, 2, 5, 20]) if self.rng.random() < 0.8 else self.rng.randrange(1000, 2500)
                 self.sizes[self.t] = n
-                cmds = txn_commands(self.tid, self.t, n)
+                cmds = self.make(self.tid, self.t, n)
                 c.send_raw(b"".join(cmds))
                 replies = read_n(c, len(cmds))
                 ex = replies[-1].raw
-                if not ex.startswith(b"*%d\r\n" % (3 * n + 2)):
+                if not ex.startswith(b"*%d\r\n" % (len(cmds) - 2)):
                     self.error = "bad EXEC reply %r" % ex[:100]
                     return
                 self.acked = self.t
@@ -384,3 +399,47 @@ def test_kill9_transactions_all_or_nothing(strata_factory, self_mode, fsync):
                     if t > last:
                         del sizes[i][t]
     assert sum(next_t) > 3 * nwriters, next_t
+
+
+def test_kill9_flushdb_inside_transactions(strata_factory, self_mode):
+    """FLUSHDB inside EXEC deletes key by key into the transaction's batch:
+    after kill -9 each db holds exactly one whole transaction's keys."""
+    if self_mode:
+        pytest.skip("kill -9 durability is strata's promise (see README)")
+    srv = strata_factory(["--appendfsync", "everysec"])
+    rng = random.Random()
+    seed = rng.randrange(1 << 30)
+    print("seed", seed)
+    rng.seed(seed)
+    nwriters = 3
+    sizes = [dict() for _ in range(nwriters)]
+    next_t = [0] * nwriters
+    for cycle in range(3):
+        writers = [TxnWriter(srv, i, random.Random(rng.random()), next_t[i], sizes[i], flush_txn_commands, i + 1)
+                   for i in range(nwriters)]
+        for w in writers:
+            w.start()
+        time.sleep(rng.uniform(0.5, 1.2))
+        srv.kill9()
+        for w in writers:
+            w.stop.set()
+            w.join(30)
+            assert w.error is None, w.error
+        srv.start()
+        with srv.client() as c:
+            for i, w in enumerate(writers):
+                c.call("SELECT", i + 1)
+                r = c.call_reply("GET", "last").value
+                last = int(r) if r is not None else -1
+                assert w.acked <= last <= w.t, (i, w.acked, last, w.t)
+                if last < 0:
+                    assert c.call_reply("DBSIZE").value == 0
+                    continue
+                n = sizes[i][last]
+                assert c.call_reply("DBSIZE").value == 2          # l and last; "before" was flushed
+                assert c.call_reply("LLEN", "l").value == n
+                assert c.call_reply("LRANGE", "l", 0, -1).py() == [b"%d:%d" % (last, j) for j in range(n)]
+                next_t[i] = last + 1
+                for t in list(sizes[i]):
+                    if t > last:
+                        del sizes[i][t]
