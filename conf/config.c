@@ -313,10 +313,58 @@ static int glob_match(const char *pat, const char *s) {
 }
 
 /* ------------------------------------------------------------------------- *
+ * notify-keyspace-events: Redis's class letters.
+ * ------------------------------------------------------------------------- */
+
+static const struct {
+    char letter;
+    int flag;
+} notify_letters[] = {
+    {'g', NOTIFY_GENERIC}, {'$', NOTIFY_STRING}, {'l', NOTIFY_LIST},    {'s', NOTIFY_SET},
+    {'h', NOTIFY_HASH},    {'z', NOTIFY_ZSET},   {'x', NOTIFY_EXPIRED}, {'e', NOTIFY_EVICTED},
+    {'t', NOTIFY_STREAM},  {'d', NOTIFY_MODULE}, {'n', NOTIFY_NEW},     {'K', NOTIFY_KEYSPACE},
+    {'E', NOTIFY_KEYEVENT}, {'m', NOTIFY_KEY_MISS},
+};
+#define NNOTIFY_LETTERS ((int)(sizeof(notify_letters) / sizeof(notify_letters[0])))
+
+int config_notify_parse(const char *s, long long *out) {
+    int flags = 0;
+    for (; *s; s++) {
+        int i;
+        if (*s == 'A') {
+            flags |= NOTIFY_ALL;
+            continue;
+        }
+        for (i = 0; i < NNOTIFY_LETTERS && notify_letters[i].letter != *s; i++) {
+        }
+        if (i == NNOTIFY_LETTERS) return -1;
+        flags |= notify_letters[i].flag;
+    }
+    *out = flags;
+    return 0;
+}
+
+/* Redis's spelling: "A" when every class of A is on (and then, as Redis
+ * does, 'n' is not shown even when set), else the class letters; then K,
+ * E and m. */
+void config_notify_format(int flags, char *buf, size_t cap) {
+    size_t n = 0;
+    int all = (flags & NOTIFY_ALL) == NOTIFY_ALL;
+    if (all && n + 1 < cap) buf[n++] = 'A';
+    for (int i = 0; i < NNOTIFY_LETTERS; i++) {
+        int f = notify_letters[i].flag;
+        int is_class = !(f & (NOTIFY_KEYSPACE | NOTIFY_KEYEVENT | NOTIFY_KEY_MISS));
+        if (all && is_class) continue;
+        if ((flags & f) && n + 1 < cap) buf[n++] = notify_letters[i].letter;
+    }
+    buf[n] = 0;
+}
+
+/* ------------------------------------------------------------------------- *
  * The option table.
  * ------------------------------------------------------------------------- */
 
-typedef enum { CT_BOOL, CT_INT, CT_LL, CT_MEMORY, CT_STRING, CT_ENUM } config_type;
+typedef enum { CT_BOOL, CT_INT, CT_LL, CT_MEMORY, CT_STRING, CT_ENUM, CT_NOTIFY } config_type;
 
 enum {
     CF_IMMUTABLE = 1 << 0, /* start-up only: "can't set immutable config" */
@@ -449,6 +497,8 @@ static const config_option options[] = {
      .def = 5},
     {.name = "lfu-log-factor", .type = CT_INT, .flags = CF_APPLY, .offset = OFF(lfu_log_factor), .min = 0, .max = INT_MAX,
      .def = 10},
+    /* keyspace notifications (pubsub.c) */
+    {.name = "notify-keyspace-events", .type = CT_NOTIFY, .offset = OFF(notify_keyspace_events), .def = 0},
     {.name = "lfu-decay-time", .type = CT_INT, .flags = CF_APPLY, .offset = OFF(lfu_decay_time), .min = 0, .max = INT_MAX,
      .def = 1},
     {.name = "client-output-buffer-limit", .type = CT_STRING, .flags = CF_MULTI_ARG | CF_APPLY,
@@ -638,6 +688,12 @@ static int parse_value(const config_option *o, int argc, char **argv, config_val
         }
         enum_error(o, err, errlen);
         return -1;
+    case CT_NOTIFY:
+        if (config_notify_parse(v, &out->n) < 0) {
+            snprintf(err, errlen, "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+            return -1;
+        }
+        return 0;
     case CT_STRING:
         if (o->normalize) return o->normalize(*(char **)field_of(o), argc, argv, &out->s, err, errlen);
         if (o->flags & CF_MULTI_ARG) {
@@ -780,6 +836,7 @@ static const char *format_value(const config_option *o, char *buf, size_t cap) {
     switch (o->type) {
     case CT_BOOL: return *(int *)f ? "yes" : "no";
     case CT_ENUM: return enum_name(o, *(int *)f);
+    case CT_NOTIFY: config_notify_format(*(int *)f, buf, cap); break;
     case CT_LL:
     case CT_MEMORY: snprintf(buf, cap, "%lld", *(long long *)f); break;
     default:
@@ -799,7 +856,11 @@ static char *format_rewrite_line(const config_option *o) {
 
     sb_cat(&b, o->name);
     sb_catc(&b, ' ');
-    if (o->type == CT_STRING) {
+    if (o->type == CT_NOTIFY) {
+        char flags[32];
+        config_notify_format(*(int *)f, flags, sizeof(flags));
+        sb_catrepr(&b, flags);
+    } else if (o->type == CT_STRING) {
         const char *s = *(char **)f ? *(char **)f : "";
         if ((o->flags & CF_MULTI_ARG) && s[0]) sb_cat(&b, s);
         else sb_catrepr(&b, s);

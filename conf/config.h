@@ -31,6 +31,29 @@ enum {
     MAXMEMORY_NO_EVICTION,
 };
 
+/* notify-keyspace-events classes (Redis's NOTIFY_* values and letters). */
+#define NOTIFY_KEYSPACE (1 << 0)  /* K */
+#define NOTIFY_KEYEVENT (1 << 1)  /* E */
+#define NOTIFY_GENERIC (1 << 2)   /* g */
+#define NOTIFY_STRING (1 << 3)    /* $ */
+#define NOTIFY_LIST (1 << 4)      /* l */
+#define NOTIFY_SET (1 << 5)       /* s */
+#define NOTIFY_HASH (1 << 6)      /* h */
+#define NOTIFY_ZSET (1 << 7)      /* z */
+#define NOTIFY_EXPIRED (1 << 8)   /* x */
+#define NOTIFY_EVICTED (1 << 9)   /* e */
+#define NOTIFY_STREAM (1 << 10)   /* t */
+#define NOTIFY_KEY_MISS (1 << 11) /* m */
+#define NOTIFY_MODULE (1 << 13)   /* d */
+#define NOTIFY_NEW (1 << 14)      /* n */
+#define NOTIFY_ALL (NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET | \
+                    NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE) /* A */
+
+/* Parse class letters ("KEA", "Kx$"): 0, or -1 on a letter Redis does not
+ * know. Format them back as Redis's CONFIG GET spells them (cap >= 32). */
+int config_notify_parse(const char *s, long long *out);
+void config_notify_format(int flags, char *buf, size_t cap);
+
 typedef struct strata_config {
     /* network */
     char *bind;                 /* "127.0.0.1"; space-separated list of up to 16
@@ -82,6 +105,8 @@ typedef struct strata_config {
                                          (config_obuf_limits() reads it) */
     /* client-side caching */
     long long tracking_table_max_keys; /* keys CLIENT TRACKING remembers, 1000000; 0 = no limit */
+    /* keyspace notifications */
+    int notify_keyspace_events; /* NOTIFY_* flags; "" (0) by default */
 } strata_config;
 
 /* After config_init_defaults() every char * field is non-NULL (an empty

@@ -1050,8 +1050,18 @@ void acl_reply_denied(client *c, const command *cmd, int argc, const resp_arg *a
                       int context) {
     char msg[512];
     const char *name = call_name(cmd, argc, argv);
-    denied_message(msg, sizeof(msg), reason, name, &argv[errpos], 0);
-    reply_errorf(c, "NOPERM %s", msg);
+    if (context == ACL_CTX_MULTI && c->cmd) {
+        /* EXEC (running: c->cmd is set) checks its queue again, as the
+         * rules may have changed since the commands were queued. */
+        static const char *why[] = {"", "no permission to execute the command or subcommand",
+                                    "no permission to touch the specified keys", "",
+                                    "no permission to access one of the channels used as arguments"};
+        reply_errorf(c, "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC "
+                        "call. This command is no longer allowed for the following reason: %s", why[reason]);
+    } else {
+        denied_message(msg, sizeof(msg), reason, name, &argv[errpos], 0);
+        reply_errorf(c, "NOPERM %s", msg);
+    }
     if (reason == ACL_DENIED_CMD)
         acl_log_add(c, reason, context, name, strlen(name), acl_user_name(c->user));
     else

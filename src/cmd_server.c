@@ -412,7 +412,7 @@ static void reply_command_flags(client *c, int flags) {
         {CMD_WRITE, "write"},     {CMD_READONLY, "readonly"}, {CMD_DENYOOM, "denyoom"},
         {CMD_ADMIN, "admin"},     {CMD_PUBSUB, "pubsub"},     {CMD_NOSCRIPT, "noscript"},
         {CMD_LOADING, "loading"}, {CMD_STALE, "stale"},       {CMD_FAST, "fast"},
-        {CMD_NOAUTH, "no_auth"},
+        {CMD_NOAUTH, "no_auth"},  {CMD_NO_MULTI, "no_multi"},
     };
     int n = 0;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) n += (flags & names[i].flag) != 0;

@@ -272,6 +272,12 @@ static const command_doc docs_table[] = {
     {"memory|purge", "", NULL, NULL, "4.0.0", "Asks the allocator to release memory.", 2},
     {"memory|stats", "", NULL, NULL, "4.0.0", "Returns details about memory usage.", 2},
     {"memory|usage", "key [SAMPLES count]", NULL, NULL, "4.0.0", "Estimates the memory usage of a key.", -3},
+    /* transactions */
+    {"multi", ""},
+    {"exec", ""},
+    {"discard", ""},
+    {"watch", "key [key ...]"},
+    {"unwatch", ""},
     /* connection and server */
     {"ping", "[message]"},
     {"echo", "message"},

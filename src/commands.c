@@ -194,13 +194,20 @@ static command table[] = {
     {"flushall", flushallCommand, -1, W, 0, 0, 0, "server", "1.0.0", "Removes all keys from all databases.", "keyspace write slow dangerous"},
     {"swapdb", swapdbCommand, 3, W | F, 0, 0, 0, "server", "4.0.0", "Swaps two Redis databases.", "keyspace write fast dangerous"},
     {"memory", memoryCommand, -2, 0, 0, 0, 0, "server", "4.0.0", "A container for memory diagnostics commands.", "slow"},
+    /* transactions (multi.c) */
+    {"multi", multiCommand, 1, NS | L | S | F, 0, 0, 0, "transactions", "1.2.0", "Starts a transaction.", "fast transaction"},
+    {"exec", execCommand, 1, NS | L | S, 0, 0, 0, "transactions", "1.2.0", "Executes all commands in a transaction.", "slow transaction"},
+    {"discard", discardCommand, 1, NS | L | S | F, 0, 0, 0, "transactions", "2.0.0", "Discards a transaction.", "fast transaction"},
+    {"watch", watchCommand, -2, NS | L | S | F, 1, -1, 1, "transactions", "2.2.0", "Monitors changes to keys to determine the execution of a transaction.", "fast transaction"},
+    {"unwatch", unwatchCommand, 1, NS | L | S | F, 0, 0, 0, "transactions", "2.2.0", "Forgets about watched keys of a transaction.", "fast transaction"},
+    /* end of transactions */
     /* connection and server (cmd_server.c) */
     {"ping", pingCommand, -1, F | S | L, 0, 0, 0, "connection", "1.0.0", "Returns the server's liveliness response.", "fast connection"},
     {"echo", echoCommand, 2, F | S | L, 0, 0, 0, "connection", "1.0.0", "Returns the given string.", "fast connection"},
     {"quit", quitCommand, -1, F | S | L | CMD_NOAUTH, 0, 0, 0, "connection", "1.0.0", "Closes the connection.", "fast connection"},
     {"time", timeCommand, 1, F | S | L, 0, 0, 0, "server", "2.6.0", "Returns the server time.", "fast"},
     {"info", infoCommand, -1, S | L, 0, 0, 0, "server", "1.0.0", "Returns information and statistics about the server.", "slow dangerous"},
-    {"shutdown", shutdownCommand, -1, A | NS | L | S, 0, 0, 0, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "admin slow dangerous"},
+    {"shutdown", shutdownCommand, -1, A | NS | L | S | CMD_NO_MULTI, 0, 0, 0, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "admin slow dangerous"},
     {"command", commandCommand, -1, S | L, 0, 0, 0, "server", "2.8.13", "Returns detailed information about all commands.", "slow connection"},
     {"config", configCommand, -2, A | NS | L | S, 0, 0, 0, "server", "2.0.0", "A container for server configuration commands.", "slow"},
     {"client", clientCommand, -2, NS | L | S, 0, 0, 0, "connection", "2.4.0", "A container for client connection commands.", "slow"},
@@ -208,7 +215,7 @@ static command table[] = {
     {"hello", helloCommand, -1, NS | L | S | F | CMD_NOAUTH, 0, 0, 0, "connection", "6.0.0", "Handshakes with the Redis server.", "fast connection"},
     /* access control (acl.c) */
     {"acl", aclCommand, -2, 0, 0, 0, 0, "server", "6.0.0", "A container for Access List Control commands.", "slow"},
-    {"save", saveCommand, 1, A | NS, 0, 0, 0, "server", "1.0.0", "Synchronously saves the database(s) to disk.", "admin slow dangerous"},
+    {"save", saveCommand, 1, A | NS | CMD_NO_MULTI, 0, 0, 0, "server", "1.0.0", "Synchronously saves the database(s) to disk.", "admin slow dangerous"},
     {"bgsave", bgsaveCommand, -1, A | NS, 0, 0, 0, "server", "1.0.0", "Asynchronously saves the database(s) to disk.", "admin slow dangerous"},
     {"lastsave", lastsaveCommand, 1, F | L | S, 0, 0, 0, "server", "1.0.0", "Returns the Unix timestamp of the last successful save to disk.", "admin fast dangerous"},
 };
@@ -257,8 +264,8 @@ static void reply_unknown_command(client *c) {
 /* Keep the hot tier within maxmemory before a command runs, as Redis
  * evicts before each command. Eviction only drops in-memory copies. When
  * nothing more can be evicted, commands that may grow memory are refused.
- * Returns 0 when the command must not run (the error is sent). */
-static int enforce_maxmemory(client *c, const command *cmd) {
+ * Returns 0 when the command must not run (deny: it may grow memory). */
+static int enforce_maxmemory(client *c, const command *cmd, int deny) {
     uint64_t limit = (uint64_t)server_config.maxmemory;
     if (server_config.maxmemory_policy != MAXMEMORY_NO_EVICTION)
         server.stat_evictedkeys +=
@@ -267,11 +274,7 @@ static int enforce_maxmemory(client *c, const command *cmd) {
      * left): refuse what may grow memory, as Redis does. */
     tier_hot_info hi;
     tier_hot_stats(&hi);
-    if (hi.bytes > limit && (cmd->flags & CMD_DENYOOM)) {
-        reply_error(c, "OOM command not allowed when used memory > 'maxmemory'.");
-        return 0;
-    }
-    return 1;
+    return !(hi.bytes > limit && deny);
 }
 
 /* The name CLIENT LIST shows as cmd=, as Redis 7's lookupCommand finds
@@ -287,53 +290,102 @@ static const char *full_command_name(client *c, command *cmd) {
     return d ? d->name : NULL;
 }
 
+/* A command refused before it ran. Inside MULTI this flags the transaction
+ * (EXEC will answer EXECABORT); a refused EXEC discards it, as Redis does. */
+static void reject(client *c, const command *cmd, const char *err) {
+    multi_flag(c);
+    if (cmd && cmd->proc == execCommand)
+        multi_exec_abort(c, err);
+    else
+        reply_error(c, err);
+}
+
+static int is_multi_control(const command *cmd) {
+    return cmd->proc == execCommand || cmd->proc == discardCommand || cmd->proc == multiCommand ||
+           cmd->proc == watchCommand || cmd->proc == quitCommand;
+}
+
+void command_call(client *c, const command *cmd) {
+    long long start = util_ustime();
+    const command *outer = c->cmd;
+    client *outer_client = server.current_client;
+    c->cmd = cmd;
+    server.current_client = c;
+    /* RESP2 subscribed mode (also reached inside EXEC after a queued
+     * SUBSCRIBE): PING answers in the pub/sub shape. */
+    if (c->flags & CLIENT_PUBSUB && c->resp == 2 && cmd->proc == pingCommand)
+        pubsub_ping(c);
+    else
+        cmd->proc(c);
+    if (c->tracking) tracking_after_command(c, cmd);
+    server.current_client = outer_client;
+    c->cmd = outer;
+    command *mcmd = (command *)cmd;
+    mcmd->calls++;
+    mcmd->usec += util_ustime() - start;
+    server.stat_numcommands++;
+}
+
 void command_process(client *c) {
     const command *cmd = command_lookup(c->argv[0].ptr, c->argv[0].len);
+    char err[512];
     c->lastcmd_name = cmd ? full_command_name(c, (command *)cmd) : NULL;
     if (!cmd) {
+        multi_flag(c);
         reply_unknown_command(c);
         return;
     }
     if ((cmd->arity > 0 && c->argc != cmd->arity) || (cmd->arity < 0 && c->argc < -cmd->arity)) {
-        reply_error_arity(c);
+        snprintf(err, sizeof(err), "ERR wrong number of arguments for '%s' command", cmd->name);
+        reject(c, cmd, err);
         return;
     }
     if (!c->authenticated && !(cmd->flags & CMD_NOAUTH)) {
-        reply_error(c, "NOAUTH Authentication required.");
+        reject(c, cmd, "NOAUTH Authentication required.");
         return;
     }
     /* Redis names the refused command in CLIENT LIST and ACL LOG. */
     c->lastcmd = cmd;
     int acl_errpos, acl_reason = acl_check_command(c, cmd, c->argc, c->argv, &acl_errpos);
     if (acl_reason != ACL_OK) {
-        acl_reply_denied(c, cmd, c->argc, c->argv, acl_reason, acl_errpos, ACL_CTX_TOPLEVEL);
+        multi_flag(c);
+        acl_reply_denied(c, cmd, c->argc, c->argv, acl_reason, acl_errpos,
+                         (c->flags & CLIENT_MULTI) ? ACL_CTX_MULTI : ACL_CTX_TOPLEVEL);
         return;
     }
-    if (server.store_error && (cmd->flags & CMD_WRITE)) {
-        reply_errorf(c, "MISCONF Errors writing to the store (%s). Commands that may modify the data set are "
-                        "disabled until the disk recovers; reads keep working.", server.store_error_msg);
+    int in_multi = c->flags & CLIENT_MULTI;
+    if (in_multi && (cmd->flags & CMD_NO_MULTI)) {
+        reject(c, cmd, "ERR Command not allowed inside a transaction");
         return;
     }
-    if (server_config.maxmemory > 0 && !enforce_maxmemory(c, cmd)) return;
-    /* RESP2 subscribed mode: only (P|S)(UN)SUBSCRIBE, PING and QUIT; PING
-     * answers in the pub/sub shape. */
-    command_proc *proc = cmd->proc;
-    if (c->flags & CLIENT_PUBSUB && c->resp == 2) {
-        if (pubsub_deny_command(c, cmd)) return;
-        if (proc == pingCommand) proc = pubsub_ping;
+    /* EXEC is judged by what it would run. */
+    int flags = cmd->flags | (cmd->proc == execCommand ? multi_queued_flags(c) : 0);
+    if (server_config.maxmemory > 0) {
+        /* Queueing takes memory too: when out of memory, Redis refuses every
+         * command but EXEC, DISCARD and QUIT inside MULTI. */
+        int deny = (flags & CMD_DENYOOM) ||
+                   (in_multi && cmd->proc != execCommand && cmd->proc != discardCommand && cmd->proc != quitCommand);
+        if (!enforce_maxmemory(c, cmd, deny)) {
+            reject(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
+            return;
+        }
+    }
+    if (server.store_error && (flags & CMD_WRITE)) {
+        snprintf(err, sizeof(err),
+                 "MISCONF Errors writing to the store (%s). Commands that may modify the data set are "
+                 "disabled until the disk recovers; reads keep working.", server.store_error_msg);
+        reject(c, cmd, err);
+        return;
+    }
+    /* RESP2 subscribed mode: only (P|S)(UN)SUBSCRIBE, PING and QUIT. */
+    if (c->flags & CLIENT_PUBSUB && c->resp == 2 && pubsub_deny_command(c, cmd)) return;
+    if (in_multi && !is_multi_control(cmd)) {
+        multi_queue(c, cmd);
+        return;
     }
     server_update_time();
     int before = tier_pending();
-    long long start = util_ustime();
-    c->lastcmd = cmd;
-    server.current_client = c;
-    proc(c);
-    if (c->tracking) tracking_after_command(c, cmd);
-    server.current_client = NULL;
-    command *mcmd = (command *)cmd;
-    mcmd->calls++;
-    mcmd->usec += util_ustime() - start;
-    server.stat_numcommands++;
+    command_call(c, cmd);
     if (tier_pending() != before) c->flags |= CLIENT_WROTE;
 }
 

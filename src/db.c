@@ -26,13 +26,19 @@ int db_lookup(client *c, const char *key, size_t klen, tier_obj *o) {
         return -1;
     }
     /* Redis counts hits and misses of reads only. */
-    if (c->lastcmd && (c->lastcmd->flags & CMD_READONLY)) {
-        if (o->exists)
+    if (c->cmd && (c->cmd->flags & CMD_READONLY)) {
+        if (o->exists) {
             server.stat_keyspace_hits++;
-        else
+        } else {
             server.stat_keyspace_misses++;
+            db_keymiss(c, key, klen);
+        }
     }
     return 0;
+}
+
+void db_keymiss(client *c, const char *key, size_t klen) {
+    notify_keyspace_event(NOTIFY_KEY_MISS, "keymiss", key, klen, c->db);
 }
 
 int db_lookup_typed(client *c, const char *key, size_t klen, int type, tier_obj *o) {
@@ -73,6 +79,7 @@ static void del_generic(client *c) {
         if (o.exists) {
             tier_delete(c->db, KEY(i), &o);
             deleted++;
+            notify_keyspace_event(NOTIFY_GENERIC, "del", KEY(i), c->db);
         }
         tier_obj_free(&o);
     }
@@ -134,6 +141,8 @@ static void rename_generic(client *c, int nx) {
     } else {
         tier_delete(c->db, KEY(1), &src);
         server_dirty(c, 1);
+        notify_keyspace_event(NOTIFY_GENERIC, "rename_from", KEY(1), c->db);
+        notify_keyspace_event(NOTIFY_GENERIC, "rename_to", KEY(2), c->db);
         if (nx) reply_longlong(c, 1); else reply_ok(c);
     }
     tier_obj_free(&src);
@@ -168,6 +177,7 @@ void copyCommand(client *c) {
     tier_obj src, dst;
     if (db_lookup(c, KEY(1), &src) < 0) return;
     if (!src.exists) {
+        db_keymiss(c, KEY(1)); /* COPY reads its source */
         reply_longlong(c, 0);
         return;
     }
@@ -182,6 +192,7 @@ void copyCommand(client *c) {
         reply_store_error(c);
     } else {
         server_dirty(c, 1);
+        notify_keyspace_event(NOTIFY_GENERIC, "copy_to", KEY(2), dbid);
         reply_longlong(c, 1);
     }
     tier_obj_free(&src);
@@ -217,6 +228,8 @@ void moveCommand(client *c) {
     } else {
         tier_delete(c->db, KEY(1), &src);
         server_dirty(c, 1);
+        notify_keyspace_event(NOTIFY_GENERIC, "move_from", KEY(1), c->db);
+        notify_keyspace_event(NOTIFY_GENERIC, "move_to", KEY(1), dbid);
         reply_longlong(c, 1);
     }
     tier_obj_free(&src);
@@ -433,11 +446,13 @@ static void expire_generic(client *c, long long basetime, int unit_seconds) {
         tier_obj_free(&o);
         return;
     }
-    if (when <= server_mstime())
+    int gone = when <= server_mstime();
+    if (gone)
         tier_delete(c->db, KEY(1), &o);
     else
         tier_set_expire(c->db, KEY(1), &o, when);
     server_dirty(c, 1);
+    notify_keyspace_event(NOTIFY_GENERIC, gone ? "del" : "expire", KEY(1), c->db);
     reply_longlong(c, 1);
     tier_obj_free(&o);
 }
@@ -477,6 +492,7 @@ void persistCommand(client *c) {
     if (o.exists && o.expire_ms) {
         tier_set_expire(c->db, KEY(1), &o, 0);
         server_dirty(c, 1);
+        notify_keyspace_event(NOTIFY_GENERIC, "persist", KEY(1), c->db);
         reply_longlong(c, 1);
     } else {
         reply_longlong(c, 0);
@@ -513,6 +529,7 @@ static int flush_args_ok(client *c) {
 void flushdbCommand(client *c) {
     if (!flush_args_ok(c)) return;
     uint64_t n = tier_dbsize(c->db);
+    multi_touch_flush(c->db);
     if (tier_flushdb(c->db, server_config.appendfsync == FSYNC_ALWAYS) != TIER_OK) {
         reply_store_error(c);
         return;
@@ -524,6 +541,7 @@ void flushdbCommand(client *c) {
 
 void flushallCommand(client *c) {
     if (!flush_args_ok(c)) return;
+    multi_touch_flush(-1);
     if (tier_flushall(server_config.appendfsync == FSYNC_ALWAYS) != TIER_OK) {
         reply_store_error(c);
         return;
@@ -542,6 +560,7 @@ void swapdbCommand(client *c) {
         return;
     }
     if (a != b) {
+        multi_touch_swap(a, b);
         tier_swapdb(a, b);
         server_dirty(c, 1);
     }

@@ -105,6 +105,7 @@ static void pending_remove(client *c) {
 void client_free(client *c) {
     pubsub_client_free(c);
     tracking_client_free(c);
+    multi_client_free(c);
     pending_remove(c);
     if (c->prev)
         c->prev->next = c->next;
@@ -555,7 +556,9 @@ void net_close_listeners(void) {
 static void client_flags_string(const client *c, char *out) {
     char *p = out;
     if (c->flags & CLIENT_PUBSUB) *p++ = 'P';
+    if (c->flags & CLIENT_MULTI) *p++ = 'x';
     tracking_client_flags(c, &p);
+    if (c->flags & CLIENT_DIRTY_CAS) *p++ = 'd';
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY) *p++ = 'c';
     if (c->flags & CLIENT_CLOSE_ASAP) *p++ = 'A';
     if (c->flags & CLIENT_UNIX_SOCKET) *p++ = 'U';
@@ -593,10 +596,10 @@ char *client_info_string(client *c) {
     client_flags_string(c, flags);
     return format_alloc(
              "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%ld psub=%ld "
-             "ssub=%ld multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=0 "
+             "ssub=%ld multi=%ld qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=%zu rbs=%zu rbp=0 obl=0 "
              "oll=0 omem=0 tot-mem=%zu events=r cmd=%s user=%s redir=%lld resp=%d",
              (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
              (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, flags,
-             c->db, sub, psub, ssub, c->qlen - c->qpos,
-             c->qcap - c->qlen, c->qcap, c->qcap + c->ocap + sizeof(*c), cmd, acl_user_name(c->user), tracking_redirect_of(c), c->resp);
+             c->db, sub, psub, ssub, multi_queued_count(c), c->qlen - c->qpos,
+             c->qcap - c->qlen, multi_queued_mem(c), c->qcap, c->qcap + c->ocap + sizeof(*c) + multi_queued_mem(c), cmd, acl_user_name(c->user), tracking_redirect_of(c), c->resp);
 }

@@ -239,6 +239,36 @@ static long publish(int space, const resp_arg *channel, const resp_arg *msg) {
 }
 
 /* ---------------------------------------------------------------------------
+ * Keyspace notifications
+ *
+ * Commands call notify_keyspace_event() after they changed a key, with the
+ * class (NOTIFY_*) and Redis's event name; when notify-keyspace-events
+ * enables the class, the event is published as ordinary messages on
+ * __keyspace@<db>__:<key> (message: the event) and/or
+ * __keyevent@<db>__:<event> (message: the key).
+ * ------------------------------------------------------------------------ */
+
+static void publish_prefixed(const char *prefix, int db, const char *suffix, size_t slen, const char *msg,
+                             size_t mlen) {
+    char small[256], head[64];
+    int hl = snprintf(head, sizeof(head), "%s@%d__:", prefix, db);
+    size_t len = (size_t)hl + slen;
+    char *buf = len <= sizeof(small) ? small : malloc(len);
+    memcpy(buf, head, (size_t)hl);
+    if (slen) memcpy(buf + hl, suffix, slen);
+    resp_arg channel = {buf, len}, message = {(char *)msg, mlen};
+    publish(PS_CHANNEL, &channel, &message);
+    if (buf != small) free(buf);
+}
+
+void notify_keyspace_event(int type, const char *event, const char *key, size_t klen, int db) {
+    int flags = server_config.notify_keyspace_events;
+    if (!(flags & type)) return;
+    if (flags & NOTIFY_KEYSPACE) publish_prefixed("__keyspace", db, key, klen, event, strlen(event));
+    if (flags & NOTIFY_KEYEVENT) publish_prefixed("__keyevent", db, event, strlen(event), key, klen);
+}
+
+/* ---------------------------------------------------------------------------
  * Interface (server.h)
  * ------------------------------------------------------------------------ */
 

@@ -65,9 +65,18 @@ void server_log(int level, const char *fmt, ...) {
  * runs often (once per element written), so each reaction must be cheap
  * when nobody is interested in the key. */
 static void key_changed(int db, const char *key, size_t klen, int why) {
-    (void)db;
-    if (why == TIER_EXPIRED) server.stat_expiredkeys++;
+    if (why == TIER_EXPIRED) {
+        server.stat_expiredkeys++;
+        notify_keyspace_event(NOTIFY_EXPIRED, "expired", key, klen, db);
+    }
+    multi_key_changed(db, key, klen);
     tracking_key_changed(server.current_client, key, klen);
+}
+
+/* A write created a key (tier_set_create_hook). */
+static void key_created(int db, const char *key, size_t klen, int why) {
+    (void)why;
+    notify_keyspace_event(NOTIFY_NEW, "new", key, klen, db);
 }
 
 /* ---------------------------------------------------------------------------
@@ -378,6 +387,7 @@ int server_start(void) {
         return -1;
     }
     tier_set_change_hook(key_changed);
+    tier_set_create_hook(key_created);
     apply_hot_config();
     if (net_listen() < 0) {
         tier_close();

@@ -38,6 +38,8 @@
 #define CLIENT_REPLY_SKIP (1 << 11)       /* the command running now is that next command */
 #define CLIENT_NO_EVICT (1 << 12)         /* CLIENT NO-EVICT ON (shown as flag 'e') */
 #define CLIENT_PUSHING (1 << 13)          /* a pub/sub push is being written: not silenced by CLIENT REPLY */
+#define CLIENT_DIRTY_CAS (1 << 14)        /* a WATCHed key changed: EXEC fails (multi.c) */
+#define CLIENT_DIRTY_EXEC (1 << 15)       /* a command was refused while queueing: EXECABORT (multi.c) */
 
 struct event;
 struct command;
@@ -75,8 +77,10 @@ typedef struct client {
     long long ctime_ms, last_ms;
     const struct command *lastcmd;
     const char *lastcmd_name; /* CLIENT LIST's cmd=: "get", "client|info" (static strings) */
+    const struct command *cmd;    /* running now (inside EXEC: the queued one); NULL between commands */
     struct pubsub_client *pubsub; /* subscriptions (pubsub.c); NULL when none */
     struct tracking_client *tracking; /* CLIENT TRACKING state (tracking.c); NULL when off */
+    struct multi_client *multi;   /* MULTI queue and WATCHed keys (multi.c); NULL when none */
     struct client *prev, *next;     /* server.clients */
     struct client *pending_next;    /* server.pending_writes */
 } client;
@@ -93,6 +97,7 @@ typedef struct client {
 #define CMD_PUBSUB (1 << 8)
 #define CMD_NOAUTH (1 << 9)
 #define CMD_SENTINEL (1 << 10)
+#define CMD_NO_MULTI (1 << 11) /* refused inside MULTI ("Command not allowed inside a transaction") */
 
 typedef void command_proc(client *c);
 
@@ -217,6 +222,9 @@ extern const char *ERR_SAME_OBJECT;
 /* ---- commands.c ---- */
 const command *command_lookup(const char *name, size_t len);
 void command_process(client *c); /* run c->argv; reply; never frees c */
+/* Run cmd on c->argv now (no checks) and count it in the command stats:
+ * EXEC runs its queue through this. */
+void command_call(client *c, const command *cmd);
 int command_count(void);
 const command *command_at(int i);
 
@@ -384,6 +392,10 @@ DECLARE(ssubscribe); DECLARE(sunsubscribe); DECLARE(spublish); DECLARE(pubsub);
  * pattern)? acl.c asks when a user's channels shrink. */
 int pubsub_client_any(const client *c, int (*pred)(void *ctx, int is_pattern, const char *name, size_t len),
                       void *ctx);
+/* Keyspace notification: key (in logical db) had `event` ("set", "del",
+ * "expired", ...) of class type (NOTIFY_*); published when
+ * notify-keyspace-events enables it. Cheap when it does not. */
+void notify_keyspace_event(int type, const char *event, const char *key, size_t klen, int db);
 /* Drop every subscription of c (client_free calls it). */
 void pubsub_client_free(client *c);
 /* RESP2 subscribed mode: when cmd may not run, reply Redis's error and
@@ -396,6 +408,29 @@ long pubsub_channel_count(void);
 long pubsub_pattern_count(void);
 long pubsub_shard_channel_count(void);
 void pubsub_client_counts(const client *c, long *sub, long *psub, long *ssub);
+/* multi.c */
+DECLARE(multi); DECLARE(exec); DECLARE(discard); DECLARE(watch); DECLARE(unwatch);
+/* Inside MULTI, queue c->argv for EXEC (taking its buffers from the parser)
+ * and answer +QUEUED. */
+void multi_queue(client *c, const struct command *cmd);
+/* A command was refused while c queues: EXEC will answer EXECABORT. */
+void multi_flag(client *c);
+/* EXEC refused before it ran (OOM, MISCONF, arity): discard the transaction
+ * and answer "EXECABORT Transaction discarded because of: <err>". */
+void multi_exec_abort(client *c, const char *err);
+/* The union of the flags of c's queued commands (0 outside MULTI). */
+int multi_queued_flags(const client *c);
+/* Queued commands and the bytes they hold, for CLIENT LIST (-1 / 0 outside MULTI). */
+long multi_queued_count(const client *c);
+size_t multi_queued_mem(const client *c);
+/* Drop the transaction and every WATCH of c (client_free calls it). */
+void multi_client_free(client *c);
+/* A key changed (server.c's key_changed): its watchers' EXEC will fail. */
+void multi_key_changed(int db, const char *key, size_t klen);
+/* Before FLUSHDB (db) / FLUSHALL (db -1) and SWAPDB (a, b): invalidate the
+ * watches of keys that exist there, as Redis 7.0 does. */
+void multi_touch_flush(int db);
+void multi_touch_swap(int a, int b);
 /* memory.c */
 DECLARE(memory);
 /* MEMORY STATS' startup.allocated: call once the server has started (the
@@ -428,5 +463,10 @@ int db_lookup(client *c, const char *key, size_t klen, tier_obj *o);
 /* Like db_lookup but for a read: also replies WRONGTYPE (and returns -1)
  * when the key exists with a type other than `type`. */
 int db_lookup_typed(client *c, const char *key, size_t klen, int type, tier_obj *o);
+/* Keyspace "keymiss" event for a read lookup that found nothing (Redis's
+ * lookupKeyRead). db_lookup emits it for read-only commands; write
+ * commands that read a key the way Redis reads it (SET ... GET, GETDEL,
+ * COPY's source, the sources of *STORE) call it themselves. */
+void db_keymiss(client *c, const char *key, size_t klen);
 
 #endif

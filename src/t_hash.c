@@ -393,6 +393,7 @@ static void hset_generic(client *c, int reply_ok_status) {
     }
     hash_save(&h); /* also after a failure: the count matches what was written */
     server_dirty(c, (c->argc - 2) / 2);
+    notify_keyspace_event(NOTIFY_HASH, "hset", KEY(1), c->db);
     if (failed)
         reply_store_error(c);
     else if (reply_ok_status)
@@ -418,6 +419,7 @@ void hsetnxCommand(client *c) {
         int r = hash_set(&h, KEY(2), KEY(3));
         hash_save(&h);
         server_dirty(c, 1);
+        notify_keyspace_event(NOTIFY_HASH, "hset", KEY(1), c->db);
         if (r == TIER_ERR) reply_store_error(c); else reply_longlong(c, 1);
     }
     hash_close(&h);
@@ -437,7 +439,11 @@ void hdelCommand(client *c) {
             }
             deleted += r;
         }
-        if (deleted) hash_save(&h); /* deletes the key when no field is left */
+        if (deleted) {
+            hash_save(&h); /* deletes the key when no field is left */
+            notify_keyspace_event(NOTIFY_HASH, "hdel", KEY(1), c->db);
+            if (h.o.count == 0) notify_keyspace_event(NOTIFY_GENERIC, "del", KEY(1), c->db);
+        }
     }
     server_dirty(c, deleted);
     if (failed) reply_store_error(c); else reply_longlong(c, deleted);
@@ -573,11 +579,12 @@ static int counter_value(client *c, hash *h, char **v, size_t *vlen) {
 
 /* Store the counter's new text and save. Returns -1 after replying a
  * store error. */
-static int counter_store(client *c, hash *h, const char *val, size_t vlen) {
+static int counter_store(client *c, hash *h, const char *val, size_t vlen, const char *event) {
     if (!h->o.exists) hash_create(h);
     int r = hash_set(h, KEY(2), val, vlen);
     hash_save(h);
     server_dirty(c, 1);
+    notify_keyspace_event(NOTIFY_HASH, event, KEY(1), c->db);
     if (r != TIER_ERR) return 0;
     reply_store_error(c);
     return -1;
@@ -606,7 +613,7 @@ void hincrbyCommand(client *c) {
     }
     char buf[32];
     size_t len = util_ll2str(buf, sizeof(buf), value);
-    if (counter_store(c, &h, buf, len) == 0) reply_longlong(c, value);
+    if (counter_store(c, &h, buf, len, "hincrby") == 0) reply_longlong(c, value);
 done:
     hash_close(&h);
 }
@@ -642,7 +649,7 @@ void hincrbyfloatCommand(client *c) {
     }
     char buf[5 * 1024]; /* Redis's MAX_LONG_DOUBLE_CHARS: any long double fits */
     size_t len = util_ld2str_human(buf, sizeof(buf), value);
-    if (counter_store(c, &h, buf, len) == 0) reply_bulk(c, buf, len);
+    if (counter_store(c, &h, buf, len, "hincrbyfloat") == 0) reply_bulk(c, buf, len);
 done:
     hash_close(&h);
 }

@@ -183,6 +183,16 @@ static void list_save(list *l) {
     tier_compound_save(l->db, l->key, l->klen, &l->o);
 }
 
+/* Keyspace notification of a list event; "del" too when it emptied the
+ * list (the type layer deleted it on save). */
+static void list_notify(list *l, const char *event) {
+    notify_keyspace_event(NOTIFY_LIST, event, l->key, l->klen, l->db);
+    if (list_len(l) == 0) notify_keyspace_event(NOTIFY_GENERIC, "del", l->key, l->klen, l->db);
+}
+
+static const char *pop_event(int where) { return where == LIST_HEAD ? "lpop" : "rpop"; }
+static const char *push_event(int where) { return where == LIST_HEAD ? "lpush" : "rpush"; }
+
 static void list_put_at(list *l, uint64_t idx, const char *v, size_t vlen) {
     char k[8];
     list_index_key(k, idx);
@@ -499,6 +509,7 @@ static void push_generic(client *c, int where, int xx) {
     for (int j = 2; j < c->argc; j++) list_push(&l, where, KEY(j));
     list_save(&l);
     server_dirty(c, c->argc - 2);
+    list_notify(&l, push_event(where));
     reply_longlong(c, (long long)list_len(&l));
     list_release(&l);
 }
@@ -551,6 +562,7 @@ static void pop_generic(client *c, int where) {
     }
     list_save(&l);
     server_dirty(c, (long long)n);
+    list_notify(&l, pop_event(where));
     list_release(&l);
 }
 
@@ -599,6 +611,7 @@ static int mpop_keys(client *c, int first_key, long long numkeys, int where, lon
         }
         list_save(&l);
         server_dirty(c, (long long)n);
+        list_notify(&l, pop_event(where));
         list_release(&l);
         return 1;
     }
@@ -671,6 +684,7 @@ void lsetCommand(client *c) {
     } else {
         list_put_at(&l, l.head + pos, KEY(3));
         server_dirty(c, 1);
+        list_notify(&l, "lset");
         reply_ok(c);
     }
     list_release(&l);
@@ -701,6 +715,7 @@ void ltrimCommand(client *c) {
         if (n) list_drop(&l, LIST_TAIL, len - first - n);
         list_save(&l);
         server_dirty(c, (long long)removed);
+        list_notify(&l, "ltrim");
     }
     reply_ok(c);
     list_release(&l);
@@ -813,6 +828,7 @@ void lremCommand(client *c) {
             if (m.n) {
                 list_save(&l);
                 server_dirty(c, (long long)m.n);
+                list_notify(&l, "lrem");
             }
             reply_longlong(c, (long long)m.n);
         }
@@ -849,6 +865,7 @@ void linsertCommand(client *c) {
     } else {
         list_save(&l);
         server_dirty(c, 1);
+        list_notify(&l, "linsert");
         reply_longlong(c, (long long)list_len(&l));
     }
     free(m.pos);
@@ -888,6 +905,10 @@ static void lmove_generic(client *c, int wherefrom, int whereto) {
         list_save(&src);
         if (!same) list_save(dst);
         server_dirty(c, 1);
+        /* Redis's order: the push on dst, then the pop on src (and its
+         * "del" when it emptied). */
+        notify_keyspace_event(NOTIFY_LIST, push_event(whereto), dst->key, dst->klen, dst->db);
+        list_notify(&src, pop_event(wherefrom));
         reply_bulk(c, v, vlen);
         tier_free(v);
     }

@@ -316,6 +316,13 @@ static void set_type_save(setval *s) { tier_compound_save(s->db, s->key, s->klen
 
 static void setval_free(setval *s) { tier_obj_free(&s->o); }
 
+/* Keyspace notification of a set event; "del" too when it emptied the set
+ * (set_type_save deleted it). */
+static void set_notify(const setval *s, const char *event) {
+    notify_keyspace_event(NOTIFY_SET, event, s->key, s->klen, s->db);
+    if (s->o.count == 0) notify_keyspace_event(NOTIFY_GENERIC, "del", s->key, s->klen, s->db);
+}
+
 /* 1 if m is a member, 0 if not, TIER_ERR on a store error. */
 static int set_type_is_member(const setval *s, const char *m, size_t mlen) {
     if (!s->o.exists) return 0;
@@ -632,6 +639,7 @@ void saddCommand(client *c) {
     else
         reply_longlong(c, added);
     server_dirty(c, added);
+    if (added) set_notify(&s, "sadd");
     setval_free(&s);
 }
 
@@ -659,6 +667,7 @@ void sremCommand(client *c) {
     else
         reply_longlong(c, removed);
     server_dirty(c, removed);
+    if (removed) set_notify(&s, "srem");
     setval_free(&s);
 }
 
@@ -781,9 +790,11 @@ void smoveCommand(client *c) {
                 reply_longlong(c, 0);
         } else {
             set_type_save(&src);
+            set_notify(&src, "srem");
             if (!dst.o.exists) set_type_create(&dst, is_integer(KEY(3)));
             r = set_type_add(&dst, KEY(3));
             if (r == 1 || !dst.o.stored) set_type_save(&dst);
+            if (r == 1) set_notify(&dst, "sadd");
             if (r == TIER_ERR)
                 reply_store_error(c);
             else
@@ -846,6 +857,7 @@ static void spop_with_count(client *c) {
         s.o.count = 0;
         set_type_save(&s);
         server_dirty(c, (long long)size);
+        set_notify(&s, "spop");
     } else {
         uint64_t remaining = size - (uint64_t)count;
         /* Redis keeps the set when few are popped, and rebuilds it from
@@ -869,6 +881,7 @@ static void spop_with_count(client *c) {
         }
         reply_members(c, &out, NULL, 0, 1);
         server_dirty(c, (long long)out.n);
+        set_notify(&s, "spop");
     }
     mv_free(&out);
     mv_free(&rest);
@@ -909,6 +922,7 @@ void spopCommand(client *c) {
         set_type_save(&s);
         reply_bulk(c, m, ml);
         server_dirty(c, 1);
+        set_notify(&s, "spop");
     }
     mv_free(&one);
     setval_free(&s);
@@ -994,6 +1008,8 @@ static setval *sets_lookup(client *c, int first, int n, int for_write) {
             free(sets);
             return NULL;
         }
+        /* a *STORE's sources are reads, as in Redis */
+        if (for_write && !sets[j].o.exists) db_keymiss(c, KEY(first + j));
     }
     return sets;
 }
@@ -1004,8 +1020,9 @@ static void sets_free(setval *sets, int n) {
 }
 
 /* Replace dstkey with a set of exactly `members` (deleting it when empty);
- * replies the new cardinality. */
-static void store_result(client *c, int dst_arg, const mvec *members) {
+ * replies the new cardinality. event: the keyspace event of a stored
+ * result ("sinterstore", ...). */
+static void store_result(client *c, int dst_arg, const mvec *members, const char *event) {
     setval d;
     setval_init(&d, c, dst_arg);
     if (tier_lookup(c->db, KEY(dst_arg), server_mstime(), &d.o) != TIER_OK) {
@@ -1016,6 +1033,7 @@ static void store_result(client *c, int dst_arg, const mvec *members) {
         if (d.o.exists) {
             tier_delete(c->db, KEY(dst_arg), &d.o);
             server_dirty(c, 1);
+            notify_keyspace_event(NOTIFY_GENERIC, "del", KEY(dst_arg), c->db);
         }
         reply_longlong(c, 0);
     } else {
@@ -1024,6 +1042,7 @@ static void store_result(client *c, int dst_arg, const mvec *members) {
         set_type_save(&d);
         reply_longlong(c, (long long)members->n);
         server_dirty(c, 1);
+        notify_keyspace_event(NOTIFY_SET, event, KEY(dst_arg), c->db);
     }
     setval_free(&d);
 }
@@ -1136,7 +1155,7 @@ static void sinter_generic(client *c, int first, int n, int dst_arg) {
     if (found < 0)
         reply_store_error(c);
     else if (dst_arg >= 0)
-        store_result(c, dst_arg, &out);
+        store_result(c, dst_arg, &out, "sinterstore");
     else
         reply_members(c, &out, NULL, numeric, 1);
     mv_free(&out);
@@ -1193,7 +1212,7 @@ static void sunion_generic(client *c, int first, int n, int dst_arg) {
     mt_free(&t);
     sets_free(sets, n);
     if (dst_arg >= 0)
-        store_result(c, dst_arg, &out);
+        store_result(c, dst_arg, &out, "sunionstore");
     else
         reply_members(c, &out, NULL, intset_result(&out), 1);
     mv_free(&out);
@@ -1302,7 +1321,7 @@ static void sdiff_generic(client *c, int first, int n, int dst_arg) {
     if (err)
         reply_store_error(c);
     else if (dst_arg >= 0)
-        store_result(c, dst_arg, &out);
+        store_result(c, dst_arg, &out, "sdiffstore");
     else
         reply_members(c, &out, NULL, intset_result(&out), 1);
     mv_free(&out);

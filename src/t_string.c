@@ -134,6 +134,7 @@ void getCommand(client *c) {
 static void set_generic(client *c, int flags, int64_t expire, int ok_reply_int) {
     tier_obj o;
     if (db_lookup(c, KEY(1), &o) < 0) return;
+    if ((flags & OPT_GET) && !o.exists) db_keymiss(c, KEY(1)); /* the GET part is a read */
     if ((flags & OPT_GET) && o.exists && o.type != OBJ_STRING) {
         reply_error(c, ERR_WRONGTYPE);
         tier_obj_free(&o);
@@ -153,9 +154,12 @@ static void set_generic(client *c, int flags, int64_t expire, int ok_reply_int) 
     if (flags & OPT_GET) {
         if (o.exists) reply_bulk(c, o.val, o.len); else reply_null(c);
     }
+    int new_ttl = expire != 0;
     if ((flags & OPT_KEEPTTL) && o.exists) expire = o.expire_ms;
     tier_set_string(c->db, KEY(1), KEY(2), expire, &o);
     server_dirty(c, 1);
+    notify_keyspace_event(NOTIFY_STRING, "set", KEY(1), c->db);
+    if (new_ttl) notify_keyspace_event(NOTIFY_GENERIC, "expire", KEY(1), c->db);
     if (!(flags & OPT_GET)) {
         if (ok_reply_int) reply_longlong(c, 1); else reply_ok(c);
     }
@@ -193,7 +197,9 @@ void getdelCommand(client *c) {
         reply_bulk(c, o.val, o.len);
         tier_delete(c->db, KEY(1), &o);
         server_dirty(c, 1);
+        notify_keyspace_event(NOTIFY_GENERIC, "del", KEY(1), c->db);
     } else {
+        db_keymiss(c, KEY(1)); /* GETDEL reads as GET does */
         reply_null(c);
     }
     tier_obj_free(&o);
@@ -206,6 +212,7 @@ void getexCommand(client *c) {
     tier_obj o;
     if (lookup_string(c, 1, &o) < 0) return;
     if (!o.exists) {
+        db_keymiss(c, KEY(1)); /* GETEX reads as GET does */
         reply_null(c);
         tier_obj_free(&o);
         return;
@@ -218,12 +225,15 @@ void getexCommand(client *c) {
     if (expire && expire <= server_mstime()) {
         tier_delete(c->db, KEY(1), &o);
         server_dirty(c, 1);
+        notify_keyspace_event(NOTIFY_GENERIC, "del", KEY(1), c->db);
     } else if (expire) {
         tier_set_expire(c->db, KEY(1), &o, expire);
         server_dirty(c, 1);
+        notify_keyspace_event(NOTIFY_GENERIC, "expire", KEY(1), c->db);
     } else if ((flags & OPT_PERSIST) && o.expire_ms) {
         tier_set_expire(c->db, KEY(1), &o, 0);
         server_dirty(c, 1);
+        notify_keyspace_event(NOTIFY_GENERIC, "persist", KEY(1), c->db);
     }
     tier_obj_free(&o);
 }
@@ -232,7 +242,9 @@ void mgetCommand(client *c) {
     reply_array_len(c, c->argc - 1);
     for (int i = 1; i < c->argc; i++) {
         tier_obj o;
-        if (tier_lookup(c->db, KEY(i), server_mstime(), &o) != TIER_OK || !o.exists || o.type != OBJ_STRING)
+        int r = tier_lookup(c->db, KEY(i), server_mstime(), &o);
+        if (r == TIER_OK && !o.exists) db_keymiss(c, KEY(i));
+        if (r != TIER_OK || !o.exists || o.type != OBJ_STRING)
             reply_null(c);
         else
             reply_bulk(c, o.val, o.len);
@@ -267,6 +279,7 @@ static void mset_generic(client *c, int nx) {
         }
         tier_set_string(c->db, KEY(i), KEY(i + 1), 0, &o);
         tier_obj_free(&o);
+        notify_keyspace_event(NOTIFY_STRING, "set", KEY(i), c->db);
     }
     server_dirty(c, (c->argc - 1) / 2);
     if (nx)
@@ -296,6 +309,7 @@ void appendCommand(client *c) {
         free(buf);
     }
     server_dirty(c, 1);
+    notify_keyspace_event(NOTIFY_STRING, "append", KEY(1), c->db);
     reply_longlong(c, (long long)total);
     tier_obj_free(&o);
 }
@@ -329,6 +343,7 @@ static void incr_generic(client *c, long long incr) {
     size_t len = util_ll2str(buf, sizeof(buf), value);
     tier_set_string(c->db, KEY(1), buf, len, o.exists ? o.expire_ms : 0, &o);
     server_dirty(c, 1);
+    notify_keyspace_event(NOTIFY_STRING, "incrby", KEY(1), c->db);
     reply_longlong(c, value);
     tier_obj_free(&o);
 }
@@ -372,6 +387,7 @@ void incrbyfloatCommand(client *c) {
     size_t len = util_ld2str_human(buf, sizeof(buf), value);
     tier_set_string(c->db, KEY(1), buf, len, o.exists ? o.expire_ms : 0, &o);
     server_dirty(c, 1);
+    notify_keyspace_event(NOTIFY_STRING, "incrbyfloat", KEY(1), c->db);
     reply_bulk(c, buf, len);
     tier_obj_free(&o);
 }
@@ -430,6 +446,7 @@ void setrangeCommand(client *c) {
     tier_set_string(c->db, KEY(1), buf, newlen, o.exists ? o.expire_ms : 0, &o);
     free(buf);
     server_dirty(c, 1);
+    notify_keyspace_event(NOTIFY_STRING, "setrange", KEY(1), c->db);
     reply_longlong(c, (long long)newlen);
     tier_obj_free(&o);
 }

@@ -407,6 +407,13 @@ static void marks_include(zset *z, const char *k, size_t n) {
 }
 
 /* Store the metadata; a set left empty is deleted. */
+/* Keyspace notification of a sorted-set event; "del" too when it emptied
+ * the set (zs_save deleted it). */
+static void zs_notify(const zset *z, const char *event) {
+    notify_keyspace_event(NOTIFY_ZSET, event, z->key, z->klen, z->db);
+    if (z->o.count == 0) notify_keyspace_event(NOTIFY_GENERIC, "del", z->key, z->klen, z->db);
+}
+
 static void zs_save(zset *z) {
     char *e = z->o.extra;
     e[0] = (char)z->large;
@@ -1027,7 +1034,7 @@ static void reply_zvec(client *c, const zvec *v, int withscores) {
  * insertion), or delete it when v is empty. `large` is how Redis starts
  * the new value (members still convert it as they arrive). Returns the
  * number of members stored. */
-static long long store_zvec(client *c, int dsti, const zvec *v, int large) {
+static long long store_zvec(client *c, int dsti, const zvec *v, int large, const char *event) {
     zset d;
     memset(&d, 0, sizeof(d));
     d.db = c->db;
@@ -1041,6 +1048,7 @@ static long long store_zvec(client *c, int dsti, const zvec *v, int large) {
         if (d.o.exists) {
             tier_delete(c->db, d.key, d.klen, &d.o);
             server_dirty(c, 1);
+            notify_keyspace_event(NOTIFY_GENERIC, "del", d.key, d.klen, c->db);
         }
         tier_obj_free(&d.o);
         return 0;
@@ -1049,6 +1057,7 @@ static long long store_zvec(client *c, int dsti, const zvec *v, int large) {
     for (size_t i = 0; i < v->n; i++) zs_put(&d, zvec_member(v, i), v->v[i].len, v->v[i].score, 0, 0);
     zs_save(&d);
     server_dirty(c, 1);
+    notify_keyspace_event(NOTIFY_ZSET, event, d.key, d.klen, c->db);
     long long n = (long long)d.o.count;
     tier_obj_free(&d.o);
     return n;
@@ -1158,6 +1167,7 @@ static void zadd_generic(client *c, int flags) {
     if (added || updated) {
         zs_save(&z);
         server_dirty(c, added + updated);
+        notify_keyspace_event(NOTIFY_ZSET, incr ? "zincr" : "zadd", KEY(1), c->db);
     }
 reply:
     if (incr) {
@@ -1219,6 +1229,7 @@ void zremCommand(client *c) {
     if (deleted) {
         zs_save(&z);
         server_dirty(c, deleted);
+        zs_notify(&z, "zrem");
     }
     reply_longlong(c, deleted);
     zs_release(&z);
@@ -1395,6 +1406,7 @@ static void zrange_generic(client *c, int first, int store, int type, int dir) {
     }
     zset z;
     if (zs_lookup(c, first, &z) < 0) return;
+    if (store && !z.o.exists) db_keymiss(c, KEY(first)); /* ZRANGESTORE's source is a read */
     zvec v = {0};
     int large = 0; /* how ZRANGESTORE starts its result, as Redis */
     if (z.o.exists) {
@@ -1414,7 +1426,7 @@ static void zrange_generic(client *c, int first, int store, int type, int dir) {
     }
     zs_release(&z);
     if (store) {
-        long long n = store_zvec(c, 1, &v, large);
+        long long n = store_zvec(c, 1, &v, large, "zrangestore");
         if (n >= 0) reply_longlong(c, n);
     } else {
         reply_zvec(c, &v, withscores);
@@ -1477,6 +1489,7 @@ static void zremrange_generic(client *c, int type) {
         zs_remove_all(&z, &v, info.from_front, info.to_end);
         zs_save(&z);
         server_dirty(c, (long long)v.n);
+        zs_notify(&z, type == ZR_RANK ? "zremrangebyrank" : type == ZR_SCORE ? "zremrangebyscore" : "zremrangebylex");
     }
     reply_longlong(c, (long long)v.n);
     zvec_free(&v);
@@ -1529,6 +1542,7 @@ static void zpop_generic(client *c, int first, int nkeys, int max, int emitkey, 
     if (max) zvec_reverse(&v);
     zs_save(&z);
     server_dirty(c, (long long)v.n);
+    zs_notify(&z, max ? "zpopmax" : "zpopmin");
 
     if (!nested && !emitkey) {
         reply_array_len(c, (long)v.n * 2);
@@ -1890,7 +1904,7 @@ static void zsetop_generic(client *c, int dsti, int numi, int op, int card_only)
     long long setnum;
     if (arg_longlong(c, numi, &setnum, NULL) < 0) return;
     if (setnum < 1) {
-        reply_errorf(c, "ERR at least 1 input key is needed for '%s' command", c->lastcmd->name);
+        reply_errorf(c, "ERR at least 1 input key is needed for '%s' command", (c->cmd ? c->cmd : c->lastcmd)->name);
         return;
     }
     if (setnum > c->argc - (numi + 1)) {
@@ -1911,6 +1925,7 @@ static void zsetop_generic(client *c, int dsti, int numi, int op, int card_only)
         z->klen = c->argv[j].len;
         src[i].weight = 1.0;
         if (db_lookup(c, z->key, z->klen, &z->o) < 0) goto cleanup;
+        if (dsti && !z->o.exists) db_keymiss(c, z->key, z->klen); /* a *STORE's source is a read */
         if (z->o.exists && z->o.type != OBJ_ZSET && z->o.type != OBJ_SET) {
             reply_error(c, ERR_WRONGTYPE);
             goto cleanup;
@@ -2029,7 +2044,8 @@ static void zsetop_generic(client *c, int dsti, int numi, int op, int card_only)
     zvec_sort(&res);
     if (dsti) {
         int large = !(res.n <= ZSET_SMALL_ENTRIES && res.maxlen <= ZSET_SMALL_VALUE);
-        long long stored = store_zvec(c, dsti, &res, large);
+        long long stored = store_zvec(c, dsti, &res, large,
+                                    op == OP_UNION ? "zunionstore" : op == OP_INTER ? "zinterstore" : "zdiffstore");
         if (stored >= 0) reply_longlong(c, stored);
     } else {
         reply_zvec(c, &res, withscores);

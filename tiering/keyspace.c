@@ -33,9 +33,11 @@ static struct {
     uint64_t cold_reads;   /* metadata reads that missed the hot tier and found the key */
     int readonly;          /* the store failed a write: change nothing */
     char *commit_error;    /* a mid-turn commit failed: the message, until taken */
+    int atomic;            /* inside tier_atomic_begin/end: nothing commits early */
     uint8_t seed[16];
     char lasterr[256];
     tier_change_fn *on_change; /* told about every change of a key (WATCH, blocking) */
+    tier_change_fn *on_create; /* told when a key comes into existence (keyspace "new") */
 } ks;
 
 /* ---------------------------------------------------------------------------
@@ -84,6 +86,16 @@ static void changed(uint16_t pdb, const char *key, size_t klen, int why) {
 }
 
 void tier_set_change_hook(tier_change_fn *fn) { ks.on_change = fn; }
+void tier_set_create_hook(tier_change_fn *fn) { ks.on_create = fn; }
+
+static void created(uint16_t pdb, const char *key, size_t klen) {
+    if (!ks.on_create) return;
+    for (int db = 0; db < ks.ndb; db++)
+        if (ks.dbmap[db] == pdb) {
+            ks.on_create(db, key, klen, TIER_CHANGED);
+            return;
+        }
+}
 
 static void count_add(uint16_t pdb, int keys, int expires) {
     ks.keys[pdb] += keys;
@@ -435,6 +447,7 @@ static void write_meta(uint16_t pdb, const char *key, size_t klen, int type, int
     eng_put(ks.e, ENG_CF_META, k, kn, v, hl + blen);
     hot_put(pdb, key, klen, v, hl + blen, 0);
     changed(pdb, key, klen, TIER_CHANGED);
+    if (!old->stored) created(pdb, key, klen);
     kb_release(&kk);
     kb_release(&kv);
 
@@ -650,9 +663,71 @@ void tier_iter_free(tier_iter *t) {
     free(t);
 }
 
-/* Copy every element of one value's CF range to a new version. The pending
- * batch is committed first so the iterator reads the store alone and the
- * copies can go into the batch while it runs. */
+/* Entries read from an iterator, kept so they can be written after it is
+ * closed (the pending batch must not change under an open iterator). */
+typedef struct chunk {
+    char *buf;          /* keys and values, back to back */
+    size_t len, cap;
+    size_t *off;        /* per entry: key offset, key length, value offset, value length */
+    int n, capn;
+} chunk;
+
+#define CHUNK_ENTRIES 512
+#define CHUNK_BYTES (1 << 20)
+
+static size_t chunk_add(chunk *ch, const char *p, size_t n) {
+    if (ch->len + n > ch->cap) {
+        size_t cap = ch->cap ? ch->cap : 4096;
+        while (cap < ch->len + n) cap *= 2;
+        ch->buf = realloc(ch->buf, cap);
+        ch->cap = cap;
+    }
+    if (n) memcpy(ch->buf + ch->len, p, n);
+    ch->len += n;
+    return ch->len - n;
+}
+
+static void chunk_push(chunk *ch, const char *k, size_t kl, const char *v, size_t vl) {
+    if (ch->n == ch->capn) {
+        ch->capn = ch->capn ? ch->capn * 2 : 64;
+        ch->off = realloc(ch->off, sizeof(size_t) * 4 * ch->capn);
+    }
+    size_t *o = ch->off + 4 * ch->n++;
+    o[0] = chunk_add(ch, k, kl);
+    o[1] = kl;
+    o[2] = chunk_add(ch, v, vl);
+    o[3] = vl;
+}
+
+static int chunk_full(const chunk *ch) { return ch->n >= CHUNK_ENTRIES || ch->len >= CHUNK_BYTES; }
+
+/* Read the next chunk of [from, hi) in cf (hi NULL: to the end), skipping
+ * `from` itself when skip_first. Returns the number of entries read. */
+static int chunk_read(chunk *ch, eng_cf cf, const char *from, size_t flen, int skip_first, const char *hi,
+                      size_t hl, int with_values) {
+    ch->len = 0;
+    ch->n = 0;
+    eng_iter *it = eng_iter_new_range(ks.e, cf, from, flen, hi, hl);
+    for (eng_iter_seek_first(it); eng_iter_valid(it) && !chunk_full(ch); eng_iter_next(it)) {
+        size_t kl, vl = 0;
+        const char *k = eng_iter_key(it, &kl), *v = with_values ? eng_iter_value(it, &vl) : "";
+        if (skip_first && kl == flen && memcmp(k, from, kl) == 0) continue;
+        chunk_push(ch, k, kl, v, vl);
+    }
+    eng_iter_free(it);
+    return ch->n;
+}
+
+static void chunk_free(chunk *ch) {
+    free(ch->buf);
+    free(ch->off);
+}
+
+/* Copy every element of one value's CF range to a new version, a chunk at a
+ * time: the iterator reads through the pending batch (so it sees this
+ * turn's writes, and a transaction's), and each chunk is written once the
+ * iterator is closed. Nothing is committed here, so a COPY inside EXEC stays
+ * in the transaction's one batch. */
 static void copy_elements(eng_cf cf, uint16_t spdb, const char *skey, size_t slen, uint64_t sver, uint16_t dpdb,
                           const char *dkey, size_t dlen, uint64_t dver) {
     size_t spl = enc_sub_prefix_len(slen), dpl = enc_sub_prefix_len(dlen);
@@ -660,18 +735,28 @@ static void copy_elements(eng_cf cf, uint16_t spdb, const char *skey, size_t sle
     enc_sub_prefix(lo, spdb, skey, slen, sver);
     memcpy(hi, lo, spl);
     enc_prefix_successor(hi, spl);
-    eng_iter *it = eng_iter_new_range(ks.e, cf, lo, spl, hi, spl);
-    keybuf kb;
-    for (eng_iter_seek_first(it); eng_iter_valid(it); eng_iter_next(it)) {
-        size_t kl, vl;
-        const char *k = eng_iter_key(it, &kl), *v = eng_iter_value(it, &vl);
-        char *nk = kb_alloc(&kb, dpl + (kl - spl));
-        enc_sub_prefix(nk, dpdb, dkey, dlen, dver);
-        memcpy(nk + dpl, k + spl, kl - spl);
-        eng_put(ks.e, cf, nk, dpl + (kl - spl), v, vl);
-        kb_release(&kb);
+    chunk ch = {0};
+    char *from = NULL;
+    size_t flen = 0;
+    while (chunk_read(&ch, cf, from ? from : lo, from ? flen : spl, from != NULL, hi, spl, 1) > 0) {
+        keybuf kb;
+        for (int i = 0; i < ch.n; i++) {
+            const size_t *o = ch.off + 4 * i;
+            const char *k = ch.buf + o[0];
+            char *nk = kb_alloc(&kb, dpl + (o[1] - spl));
+            enc_sub_prefix(nk, dpdb, dkey, dlen, dver);
+            memcpy(nk + dpl, k + spl, o[1] - spl);
+            eng_put(ks.e, cf, nk, dpl + (o[1] - spl), ch.buf + o[2], o[3]);
+            kb_release(&kb);
+        }
+        const size_t *last = ch.off + 4 * (ch.n - 1);
+        free(from);
+        flen = last[1];
+        from = malloc(flen ? flen : 1);
+        memcpy(from, ch.buf + last[0], flen);
     }
-    eng_iter_free(it);
+    chunk_free(&ch);
+    free(from);
     free(lo);
     free(hi);
 }
@@ -681,11 +766,6 @@ int tier_copy(int srcdb, const char *src_key, size_t slen, const tier_obj *src, 
     if (src->type == OBJ_STRING) {
         write_meta(phys(dstdb), dst, dlen, src->type, src->expire_ms, src->val, src->len, old_dst);
         return TIER_OK;
-    }
-    char *err;
-    if (commit_pending(&err) != TIER_OK) {
-        free(err);
-        return TIER_ERR;
     }
     tier_obj copy = *src;
     copy.raw = NULL;
@@ -749,7 +829,49 @@ static void queue_flush(uint16_t pdb) {
     ks.keys_dirty[pdb] = 1;
 }
 
+/* Inside an atomic section (EXEC) a flush cannot use range deletions: they
+ * can only be committed at once (reads would not see them), which would
+ * split the transaction in two writes. Instead every metadata record of the
+ * range is deleted one by one into the pending batch, which reads see:
+ * O(keys), but the transaction stays one write. The elements of the deleted
+ * values become garbage that the compaction filter drops (their metadata is
+ * gone); expire-index entries are left to the active cycle, as for a range
+ * flush. hi NULL: to the end of the CF. */
+static void delete_meta_range(const char *lo, size_t ll, const char *hi, size_t hl) {
+    chunk ch = {0};
+    char *from = NULL;
+    size_t flen = 0;
+    while (chunk_read(&ch, ENG_CF_META, from ? from : lo, from ? flen : ll, from != NULL, hi, hl, 0) > 0) {
+        for (int i = 0; i < ch.n; i++) eng_del(ks.e, ENG_CF_META, ch.buf + ch.off[4 * i], ch.off[4 * i + 1]);
+        const size_t *last = ch.off + 4 * (ch.n - 1);
+        free(from);
+        flen = last[1];
+        from = malloc(flen ? flen : 1);
+        memcpy(from, ch.buf + last[0], flen);
+    }
+    chunk_free(&ch);
+    free(from);
+}
+
+static void flush_pdb_pointwise(uint16_t pdb) {
+    char lo[2], hi[2];
+    enc_put_u16(lo, pdb);
+    size_t hl = db_upper(hi, pdb);
+    delete_meta_range(lo, 2, hl ? hi : NULL, hl);
+    ks.keys[pdb] = 0;
+    ks.expires[pdb] = 0;
+    ks.keys_dirty[pdb] = 1;
+}
+
+void tier_atomic_begin(void) { ks.atomic++; }
+void tier_atomic_end(void) { ks.atomic--; }
+
 int tier_flushdb(int db, int sync) {
+    if (ks.atomic) {
+        flush_pdb_pointwise(phys(db));
+        hot_clear_db(phys(db));
+        return TIER_OK;
+    }
     queue_flush(phys(db));
     hot_clear_db(phys(db));
     char *err;
@@ -759,6 +881,11 @@ int tier_flushdb(int db, int sync) {
 /* Everything goes, in every database the map knows (also those beyond a
  * shrunk `databases` setting): one range per column family. */
 int tier_flushall(int sync) {
+    if (ks.atomic) {
+        for (int i = 0; i < ks.nmap; i++) flush_pdb_pointwise(phys(i));
+        hot_clear();
+        return TIER_OK;
+    }
     char lo[ENC_META_KEY_PREFIX] = {0}, hi[ENC_META_KEY_PREFIX], ehi[9];
     size_t hl = enc_meta_seek(hi, 0xFFFF, UINT64_MAX);
     delete_meta_tail(hi, hl);
@@ -1017,7 +1144,10 @@ int tier_engine_property(const char *name, uint64_t *out) { return eng_property(
 void tier_set_block_cache_capacity(uint64_t bytes) { eng_set_block_cache_capacity(ks.e, bytes); }
 
 int tier_checkpoint(const char *path, char **err) {
-    if (commit_pending(err) != TIER_OK) return TIER_ERR;
+    /* Inside an atomic section the pending writes stay pending (committing
+     * them would split a transaction): the checkpoint holds what was
+     * committed before it. */
+    if (!ks.atomic && commit_pending(err) != TIER_OK) return TIER_ERR;
     char *e_err;
     if (eng_checkpoint(ks.e, path, &e_err) < 0) {
         *err = strdup(e_err ? e_err : "checkpoint failed");

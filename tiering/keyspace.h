@@ -115,6 +115,9 @@ const char *tier_type_name(int type);
 enum { TIER_CHANGED = 0, TIER_EXPIRED = 1 };
 typedef void tier_change_fn(int db, const char *key, size_t klen, int why);
 void tier_set_change_hook(tier_change_fn *fn);
+/* Called (after the change hook, why = TIER_CHANGED) when a write creates
+ * a key that was not in the store: Redis's keyspace "new" event. */
+void tier_set_create_hook(tier_change_fn *fn);
 
 /* Store a string value, replacing whatever `old` (this command's lookup of
  * the same key) describes. expire_ms 0 = no expiry. */
@@ -126,7 +129,8 @@ void tier_delete(int db, const char *key, size_t klen, const tier_obj *old);
 void tier_set_expire(int db, const char *key, size_t klen, const tier_obj *old, int64_t expire_ms);
 /* Copy the value `src` (looked up in srcdb) to dst in dstdb, replacing
  * `old_dst`. Compound values are copied element by element under a new
- * version: O(elements). Returns TIER_OK or TIER_ERR (store error). */
+ * version: O(elements), all into the pending batch (nothing is committed
+ * on the way). Returns TIER_OK or TIER_ERR (store error). */
 int tier_copy(int srcdb, const char *src_key, size_t slen, const tier_obj *src, int dstdb, const char *dst,
               size_t dlen, const tier_obj *old_dst);
 
@@ -196,10 +200,19 @@ int tier_randomkey(int db, int64_t now_ms, char **key, size_t *klen, int *found)
  * Returns the number of keys deleted. */
 long tier_expire_cycle(int64_t now_ms, long max_keys, long long budget_us);
 
+/* Atomic section (EXEC): until the matching end, nothing commits before
+ * the end of the turn, so every change made in between reaches the store in
+ * the turn's one batch (all or nothing after a crash). Inside it, FLUSHDB
+ * and FLUSHALL delete key by key (O(keys) instead of range deletions) and a
+ * checkpoint holds only what was committed before the section. Sections
+ * nest. */
+void tier_atomic_begin(void);
+void tier_atomic_end(void);
+
 /* Make the turn's changes durable (sync the WAL if sync). TIER_OK/TIER_ERR. */
 int tier_commit(int sync, char **err);
 int tier_pending(void);
-/* A commit made in the middle of a turn (COPY of a compound value, SAVE)
+/* A commit made in the middle of a turn (SAVE)
  * failed: returns 1 with *err (free()) once, so the end of the turn treats
  * the turn's writes as failed. */
 int tier_take_commit_error(char **err);

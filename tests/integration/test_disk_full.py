@@ -64,3 +64,35 @@ def test_disk_full_then_recovers(strata_factory, small_fs):
     r = redis.Redis(port=srv.port)
     assert r.dbsize() == len(acked) + 1
     assert r.get("k%d" % acked[-1]) == value
+
+
+def test_multi_while_store_refuses_writes(strata_factory, small_fs):
+    """MISCONF inside MULTI, as Redis's disk-error rule: a write refused
+    while queueing flags the transaction; an EXEC whose queue holds a write
+    is refused with EXECABORT ... MISCONF; a read-only queue still runs."""
+    srv = strata_factory(extra_args=["--rocksdb-write-buffer-size", "4mb"], dir=str(small_fs / "data"))
+    queued = srv.client()
+    assert queued.call("MULTI") == b"+OK\r\n"
+    assert queued.call("SET", "a", "1") == b"+QUEUED\r\n"   # queued while healthy
+    r = redis.Redis(port=srv.port)
+    value = b"v" * 100_000
+    with pytest.raises(redis.exceptions.ConnectionError):
+        for i in range(1000):
+            r.set("k%d" % i, value)
+    with srv.client() as c:
+        misconf = c.call("SET", "x", "1")
+        assert misconf.startswith(b"-MISCONF ")
+        # the queued write: EXEC itself is refused
+        ex = queued.call("EXEC")
+        assert ex == b"-EXECABORT Transaction discarded because of: " + misconf[1:], ex
+        assert queued.call("EXEC") == b"-ERR EXEC without MULTI\r\n"
+        # a write refused while queueing
+        assert c.call("MULTI") == b"+OK\r\n"
+        assert c.call("SET", "x", "1") == misconf
+        assert c.call("GET", "k0") == b"+QUEUED\r\n"
+        assert c.call("EXEC") == b"-EXECABORT Transaction discarded because of previous errors.\r\n"
+        # reads only: runs
+        assert c.call("MULTI") == b"+OK\r\n"
+        assert c.call("GET", "k0") == b"+QUEUED\r\n"
+        assert c.call("EXEC") == b"*1\r\n$100000\r\n" + value + b"\r\n"
+    queued.close()

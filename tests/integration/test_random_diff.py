@@ -58,6 +58,11 @@ only where Redis deletes the key at once (EXPIRE with a negative TTL,
 EXPIREAT in the past), never with SET/GETEX EXAT, which would leave an
 expired key counted by DBSIZE until Redis's active expiry finds it.
 
+Transactions (when strata has MULTI): now and then MULTI, 1-6 random
+commands whose replies compare exactly, then EXEC (or DISCARD), sometimes
+after a WATCH of a key that the same connection then writes (EXEC: nil).
+Refused commands inside (wrong arity, unknown) make EXEC answer EXECABORT.
+
 ZRANGEBYLEX and friends are only defined when all members of the sorted set
 have the same score, so they run on their own keys (lex0, lex1; in the
 multi-db test "lex") which only ever get members with score 0.
@@ -410,12 +415,13 @@ FAMILY_PROBES = {
     "set": ([b"SADD", b"__strata_probe__", b"m"], [b"DEL", b"__strata_probe__"]),
     "zset": ([b"ZADD", b"__strata_probe__", b"1", b"m"], [b"DEL", b"__strata_probe__"]),
     "list": ([b"RPUSH", b"__strata_probe__", b"v"], [b"DEL", b"__strata_probe__"]),
+    "multi": ([b"MULTI"], [b"DISCARD"]),
 }
 
-FAMILY_NAMES = {"hash": "hashes", "set": "sets", "zset": "sorted sets", "list": "lists"}
+FAMILY_NAMES = {"hash": "hashes", "set": "sets", "zset": "sorted sets", "list": "lists", "multi": "transactions"}
 
 FAMILY_WEIGHTS = {"string": 26, "keyspace": 20, "hash": 12, "set": 12, "zset": 15,
-                  "list": 14, "error": 2, "db": 8}
+                  "list": 14, "error": 2, "db": 8, "multi": 3}
 
 
 class Gen:
@@ -435,7 +441,7 @@ class Gen:
         # keep only available commands of available families
         self.families = []
         self.fam_ops = {}
-        for fam in ["string", "keyspace", "hash", "set", "zset", "list", "error", "db"]:
+        for fam in ["string", "keyspace", "hash", "set", "zset", "list", "error", "db", "multi"]:
             if fam not in families:
                 continue
             ops = [(w, name, fn) for (w, name, fn) in table[fam]
@@ -473,10 +479,13 @@ class Gen:
             cum.append(tot)
         self.fam_cum = cum
 
-    def next(self):
+    def next(self, queued=False):
         r = self.r
-        fi = bisect.bisect_right(self.fam_cum, r.random() * self.fam_cum[-1])
-        fam = self.families[fi]
+        while True:
+            fi = bisect.bisect_right(self.fam_cum, r.random() * self.fam_cum[-1])
+            fam = self.families[fi]
+            if not (queued and fam == "multi"):
+                break
         cum, fns = self.fam_ops[fam]
         oi = bisect.bisect_right(cum, r.random() * cum[-1])
         if fam in self.pools:
@@ -729,6 +738,9 @@ class Gen:
                 (2, b"LPOS", self.op_lpos),
                 (1, b"DEL", lambda: ([b"DEL", self.k()], "exact")),
             ],
+            "multi": [
+                (1, b"EXEC", self.op_multi),
+            ],
             "error": [
                 (6, None, self.op_wrong_arity),
                 (1, None, self.op_unknown),
@@ -745,6 +757,32 @@ class Gen:
                 (2, b"KEYS", lambda: ([b"KEYS", b"*"], "sort")),
             ],
         }
+
+    # --- transactions ---
+    def op_multi(self):
+        """MULTI, 1-6 random commands whose replies compare exactly (the
+        EXEC array is compared byte for byte), EXEC (or DISCARD); sometimes
+        after a WATCH, and a write of the watched key by this same
+        connection before MULTI (EXEC then answers nil)."""
+        r = self.r
+        out = []
+        if r.random() < 0.3:
+            key = self.k()
+            out.append(([b"WATCH", key], "exact"))
+            if r.random() < 0.5:
+                out.append(([b"SET", key, self.val()], "exact"))
+        out.append(([b"MULTI"], "exact"))
+        want = r.randint(1, 6)
+        tries = 0
+        while want and tries < 50:
+            tries += 1
+            ops = self.next(queued=True)
+            if len(ops) != 1 or ops[0][1] != "exact" or ops[0][0][0].upper() in (b"MULTI", b"WATCH"):
+                continue
+            out.append(ops[0])
+            want -= 1
+        out.append(([b"DISCARD"] if r.random() < 0.1 else [b"EXEC"], "exact"))
+        return out
 
     # --- db ---
     def op_flushdb(self):
