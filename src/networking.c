@@ -101,6 +101,7 @@ static void pending_remove(client *c) {
 }
 
 void client_free(client *c) {
+    block_client_free(c);
     pubsub_client_free(c);
     pending_remove(c);
     if (c->prev)
@@ -140,8 +141,12 @@ void client_close_asap(client *c) {
  * Input
  * ------------------------------------------------------------------------ */
 
+/* A parked client (CLIENT_BLOCKED, see blocking.c) keeps reading, so a
+ * disconnect is noticed, but runs nothing until released: its current argv
+ * stays with the parser for the command to run again, and what follows
+ * waits in qbuf. */
 static void process_input(client *c) {
-    while (c->qpos < c->qlen && !(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP))) {
+    while (c->qpos < c->qlen && !(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED))) {
         size_t used = 0;
         /* Before AUTH, requests are limited in size as Redis 7.0.15 does. */
         c->parser.unauthenticated = !c->authenticated;
@@ -159,6 +164,7 @@ static void process_input(client *c) {
             c->argc = c->parser.argc;
             c->argv = c->parser.argv;
             command_process(c);
+            if (c->flags & CLIENT_BLOCKED) break;
             c->argc = 0;
             c->argv = NULL;
         }
@@ -172,6 +178,13 @@ static void process_input(client *c) {
         c->qlen -= c->qpos;
         c->qpos = 0;
     }
+}
+
+void client_resume(client *c) {
+    c->argc = 0;
+    c->argv = NULL;
+    resp_parser_reset(&c->parser);
+    process_input(c);
 }
 
 static void read_cb(int fd, short what, void *arg) {
@@ -477,12 +490,17 @@ void client_info_string(client *c, char *buf, size_t cap) {
     const char *cmd = c->lastcmd ? c->lastcmd->name : "NULL";
     long sub, psub, ssub;
     pubsub_client_counts(c, &sub, &psub, &ssub);
+    char flags[8], *f = flags;
+    if (c->flags & CLIENT_BLOCKED) *f++ = 'b';
+    if (c->flags & CLIENT_PUBSUB) *f++ = 'P';
+    if (f == flags) *f++ = 'N';
+    *f = 0;
     snprintf(buf, cap,
              "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%ld psub=%ld "
              "ssub=%ld multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 obl=0 "
              "oll=0 omem=0 tot-mem=%zu events=r cmd=%s user=default redir=-1 resp=%d",
              (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
-             (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, (c->flags & CLIENT_PUBSUB) ? "P" : "N",
+             (now - c->ctime_ms) / 1000, (now - c->last_ms) / 1000, flags,
              c->db, sub, psub, ssub, c->qlen - c->qpos,
              c->qcap - c->qlen, c->qcap, c->qcap + c->ocap + sizeof(*c), cmd, c->resp);
 }

@@ -65,8 +65,10 @@ void server_log(int level, const char *fmt, ...) {
  * runs often (once per element written), so each reaction must be cheap
  * when nobody is interested in the key. */
 static void key_changed(int db, const char *key, size_t klen, int why) {
-    (void)db, (void)key, (void)klen;
-    if (why == TIER_EXPIRED) server.stat_expiredkeys++;
+    if (why == TIER_EXPIRED)
+        server.stat_expiredkeys++;
+    else
+        block_key_changed(db, key, klen); /* a write may feed blocked clients */
 }
 
 /* ---------------------------------------------------------------------------
