@@ -94,7 +94,6 @@ struct bkey {
 typedef struct block_state {
     int kind;          /* PARK_KEYS or PARK_PAUSE */
     int type;          /* PARK_KEYS: the key type it waits for (OBJ_LIST, ...) */
-    int timeout_reply; /* BLOCK_REPLY_* */
     long long deadline_ms; /* 0: none */
     int reblocked;     /* set when a rerun called block_for_keys() again */
     int nwait;
@@ -285,27 +284,25 @@ static void release_done(client *c) {
     pend_push(c, 0);
 }
 
-static void reply_timeout(client *c, int how) {
-    if (how == BLOCK_REPLY_NULL_BULK)
-        reply_null(c);
-    else
-        reply_null_array(c);
-}
+/* A timeout answers *-1 whatever the command (Redis 7.0). */
+static void reply_timeout(client *c) { reply_null_array(c); }
 
 void block_for_keys(client *c, const int *key_argv_indexes, int nkeys, int type, long long timeout_ms,
-                    int timeout_reply) {
+                    int deny_reply) {
     if (B.serving == c) { /* a rerun found nothing: keep place and deadline */
         c->bstate->reblocked = 1;
         return;
     }
     if (c->flags & CLIENT_DENY_BLOCKING) {
-        reply_timeout(c, timeout_reply);
+        if (deny_reply == BLOCK_REPLY_NULL_BULK)
+            reply_null(c);
+        else
+            reply_null_array(c);
         return;
     }
     block_state *bs = calloc(1, sizeof(*bs));
     bs->kind = PARK_KEYS;
     bs->type = type;
-    bs->timeout_reply = timeout_reply;
     bs->waits = calloc((size_t)nkeys, sizeof(bwait));
     for (int i = 0; i < nkeys; i++) {
         const resp_arg *a = &c->argv[key_argv_indexes[i]];
@@ -336,10 +333,10 @@ void block_for_keys(client *c, const int *key_argv_indexes, int nkeys, int type,
     B.nblocked++;
 }
 
-void block_for_key_range(client *c, int first, int nkeys, int type, long long timeout_ms, int timeout_reply) {
+void block_for_key_range(client *c, int first, int nkeys, int type, long long timeout_ms, int deny_reply) {
     int *idx = malloc(sizeof(int) * (size_t)(nkeys > 0 ? nkeys : 1));
     for (int i = 0; i < nkeys; i++) idx[i] = first + i;
-    block_for_keys(c, idx, nkeys, type, timeout_ms, timeout_reply);
+    block_for_keys(c, idx, nkeys, type, timeout_ms, deny_reply);
     free(idx);
 }
 
@@ -348,7 +345,7 @@ int block_is_rerun(const client *c) { return B.serving == c; }
 static void timeout_cb(int fd, short what, void *arg) {
     client *c = arg;
     if (!c->bstate || c->bstate->kind != PARK_KEYS) return;
-    reply_timeout(c, c->bstate->timeout_reply);
+    reply_timeout(c);
     release_done(c);
     block_run_pending();
 }
@@ -592,7 +589,7 @@ static void client_unblock(client *c) {
     if (error)
         reply_error(t, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
     else
-        reply_timeout(t, t->bstate->timeout_reply);
+        reply_timeout(t);
     release_done(t);
     reply_longlong(c, 1);
 }

@@ -315,19 +315,22 @@ void pubsub_client_counts(const client *c, long *sub, long *psub, long *ssub);
  * UNBLOCK, or the end of a CLIENT PAUSE. Nothing here allocates anything
  * the caller must free; a client's parking state is freed with the client
  * (client_free calls block_client_free). */
-#define BLOCK_REPLY_NULL_ARRAY 0 /* what a timeout answers: *-1 (BLPOP, BZPOPMIN, BLMPOP, XREAD) */
-#define BLOCK_REPLY_NULL_BULK 1  /* $-1 (BLMOVE, BRPOPLPUSH) */
+/* What the client gets when it may not wait. A timeout (and CLIENT UNBLOCK
+ * TIMEOUT) answers *-1 for every blocking command in Redis 7.0, BLMOVE
+ * included; only the answer inside EXEC differs. */
+#define BLOCK_REPLY_NULL_ARRAY 0 /* inside EXEC: *-1 (BLPOP, BZPOPMIN, BLMPOP, XREAD) */
+#define BLOCK_REPLY_NULL_BULK 1  /* inside EXEC: $-1, as LMOVE on a missing source (BLMOVE, BRPOPLPUSH) */
 /* Park c until one of the keys at argv[key_argv_indexes[0..nkeys)] (in
  * c->db) is written and then holds a value of `type` (OBJ_LIST, OBJ_ZSET,
  * OBJ_STREAM), or timeout_ms (0: forever) passes. The command then runs
  * again from the start; if it calls block_for_keys() again, the client
  * keeps its queue places and deadline. Under CLIENT_DENY_BLOCKING (inside
- * EXEC) it replies the timeout reply at once instead. The command must have
+ * EXEC) it replies deny_reply (BLOCK_REPLY_*) at once instead. The command must have
  * replied nothing when it calls this. */
 void block_for_keys(client *c, const int *key_argv_indexes, int nkeys, int type, long long timeout_ms,
-                    int timeout_reply);
+                    int deny_reply);
 /* The same for the nkeys keys at argv[first ..]. */
-void block_for_key_range(client *c, int first, int nkeys, int type, long long timeout_ms, int timeout_reply);
+void block_for_key_range(client *c, int first, int nkeys, int type, long long timeout_ms, int deny_reply);
 /* Is c's command being run again because a key it waits on was written?
  * (A rerun treats keys of another type as empty, as Redis 7.0 serves only
  * the key that became ready.) */
