@@ -291,6 +291,7 @@ void block_for_keys(client *c, const int *key_argv_indexes, int nkeys, int type,
                     int deny_reply) {
     if (B.serving == c) { /* a rerun found nothing: keep place and deadline */
         c->bstate->reblocked = 1;
+        c->flags |= CLIENT_BLOCKED;
         return;
     }
     if (c->flags & CLIENT_DENY_BLOCKING) {
@@ -307,9 +308,9 @@ void block_for_keys(client *c, const int *key_argv_indexes, int nkeys, int type,
     for (int i = 0; i < nkeys; i++) {
         const resp_arg *a = &c->argv[key_argv_indexes[i]];
         bkey *k = key_get_or_add(c->db, a->ptr, a->len);
-        int dup = 0; /* BLPOP k k: one place in the queue is enough */
-        for (int j = 0; j < bs->nwait; j++) dup |= bs->waits[j].k == k;
-        if (dup) continue;
+        /* BLPOP k k: one place in the queue is enough. c's nodes are
+         * appended last, so a key c already waits on has c at its tail. */
+        if (k->tail && k->tail->c == c) continue;
         bwait *w = &bs->waits[bs->nwait++];
         w->k = k;
         w->c = c;
@@ -367,6 +368,7 @@ static int key_has_type(bkey *k, int type) {
  * blocked again. */
 static int rerun(client *c) {
     c->bstate->reblocked = 0;
+    c->flags &= ~CLIENT_BLOCKED; /* set again if it blocks again */
     B.serving = c;
     command_reprocess(c);
     B.serving = NULL;

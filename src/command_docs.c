@@ -277,7 +277,7 @@ static const command_doc docs_table[] = {
     {"client|pause", "timeout [WRITE | ALL]", "mode", "timeout:integer", "2.9.50",
      "Stop processing commands from clients for some time"},
     {"client|unpause", "", NULL, NULL, "6.2.0", "Resume processing of clients that were paused"},
-    {"client|unblock", "client-id [TIMEOUT | ERROR]", "unblock-type", "client-id:integer", "5.0.0",
+    {"client|unblock", "client-id [TIMEOUT | ERROR]", "-", "client-id:integer", "5.0.0",
      "Unblock a client blocked in a blocking command from a different connection"},
     {"client|help", "", NULL, NULL, "5.0.0", "Returns helpful text about the different subcommands."},
 };

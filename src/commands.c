@@ -278,9 +278,12 @@ static void call(client *c, const command *cmd, command_proc *proc) {
     proc(c);
     depth--;
     command *mcmd = (command *)cmd;
-    mcmd->calls++;
     mcmd->usec += util_ustime() - start;
-    server.stat_numcommands++;
+    /* A command that blocked is counted once, when it finishes, as Redis. */
+    if (!(c->flags & CLIENT_BLOCKED)) {
+        mcmd->calls++;
+        server.stat_numcommands++;
+    }
     if (tier_pending() != before) c->flags |= CLIENT_WROTE;
 }
 

@@ -12,7 +12,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NOTES = {
     "auth": "the default user and requirepass; ACLs later",
-    "client": "ID, SETNAME, GETNAME, LIST, INFO, KILL, HELP",
+    "client": "ID, SETNAME, GETNAME, LIST, INFO, KILL, UNBLOCK, PAUSE, UNPAUSE (`src/blocking.c`), HELP",
+    "blpop": "waiting and serving in `src/blocking.c`; a served waiter's command runs again",
+    "brpop": "as BLPOP",
+    "blmove": "waits on the source only; a timeout answers *-1 (as Redis 7.0), inside EXEC $-1",
+    "brpoplpush": "as BLMOVE",
+    "blmpop": "as BLPOP",
+    "bzpopmin": "waiting and serving in `src/blocking.c`",
+    "bzpopmax": "as BZPOPMIN",
+    "bzmpop": "as BZPOPMIN",
     "command": "COUNT, LIST, INFO, DOCS (with arguments, for redis-cli hints), HELP",
     "config": "GET, SET, RESETSTAT, REWRITE, HELP",
     "flushdb": "ASYNC and SYNC are both instant (range deletion)",

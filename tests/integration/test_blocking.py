@@ -419,6 +419,22 @@ def test_pipelined_commands_wait_for_the_blocking_one(srv):
     assert c.read_raw() == b":1\r\n"
 
 
+def test_many_keys_and_repeated_keys(srv):
+    r = srv.redis()
+    keys = ["k%d" % (i % 1000) for i in range(100000)]  # each key 100 times
+    c = srv.client(timeout=30)
+    start = time.time()
+    assert c.call("BLPOP", *keys, "0.05") == b"*-1\r\n"
+    assert time.time() - start < 5
+    w = block(srv, r, "BRPOP", *keys, "0")
+    r.rpush("k999", "v")
+    assert w.join() == [b"k999", b"v"]
+    w = block(srv, r, "BLPOP", "k", "k", "k", "0")
+    r.rpush("k", "1", "2")
+    assert w.join() == [b"k", b"1"]
+    assert r.lrange("k", 0, -1) == [b"2"]
+
+
 def test_blocked_client_introspection(srv):
     r = srv.redis()
     w = block(srv, r, "BLPOP", "k", "5")
