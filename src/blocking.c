@@ -480,7 +480,14 @@ int block_parse_timeout(client *c, int i, long long *timeout_ms) {
  * CLIENT PAUSE / UNPAUSE
  * ------------------------------------------------------------------------ */
 
+/* While paused, expiry hides expired keys but deletes nothing (as Redis
+ * pauses expiry and eviction): a pause means the data set does not change. */
+static void pause_expiry(int on) { tier_set_readonly(on || server.store_error); }
+
+int block_paused(void) { return B.pause_type != 0; }
+
 static void pause_end(void) {
+    pause_expiry(0);
     B.pause_type = 0;
     B.pause_end_ms = 0;
     if (B.pause_timer) event_del(B.pause_timer);
@@ -556,6 +563,7 @@ static void client_pause(client *c) {
         pause_end();
         return;
     }
+    pause_expiry(1);
     if (!B.pause_timer) B.pause_timer = event_new(server.base, -1, 0, pause_timer_cb, NULL);
     long long left = B.pause_end_ms - now;
     struct timeval tv = {left / 1000, (left % 1000) * 1000};

@@ -249,6 +249,7 @@ static void server_end_of_turn(void) {
 static void close_idle_clients(long long now) {
     if (server_config.timeout <= 0) return;
     for (client *c = server.clients; c; c = c->next) {
+        if (c->flags & CLIENT_BLOCKED) continue; /* waiting is not idling (Redis) */
         if (now - c->last_ms > (long long)server_config.timeout * 1000) {
             server_log(LOG_VERBOSE, "Closing idle client");
             client_close_asap(c);
@@ -280,8 +281,8 @@ static void recover_store(long long now) {
         free(err);
         return;
     }
-    tier_set_readonly(0);
     server.store_error = 0;
+    tier_set_readonly(block_paused()); /* a CLIENT PAUSE keeps expiry still */
     server_log(LOG_WARNING, "The store accepts writes again.");
 }
 

@@ -345,6 +345,8 @@ void block_dbs_swapped(int a, int b);
 /* After each top-level command and in timer callbacks: serve ready keys,
  * run released clients' input. Reentrant calls return at once. */
 void block_run_pending(void);
+/* Is a CLIENT PAUSE in force? (Expiry deletes nothing meanwhile.) */
+int block_paused(void);
 /* CLIENT PAUSE in force for cmd: parks c (returns 1), or returns 0. */
 int block_pause_parks(client *c, const struct command *cmd);
 /* CLIENT PAUSE, UNPAUSE, UNBLOCK: returns 1 if argv[1] is one of them (and

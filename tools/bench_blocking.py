@@ -172,7 +172,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="bench_blocking.")
     servers = [
         Server("redis", lambda port, d: ["redis-server", "--port", str(port), "--dir", d, "--save", "",
-                                         "--appendonly", "yes", "--appendfsync", a.fsync], os.path.join(tmp, "redis"), []),
+                                         "--appendonly", "yes", "--appendfsync", a.fsync],
+               os.path.join(tmp, "redis"), []),
         Server("strata", lambda port, d: [a.strata, "--port", str(port), "--dir", d, "--appendfsync", a.fsync],
                os.path.join(tmp, "strata"), []),
     ]

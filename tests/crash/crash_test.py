@@ -1230,7 +1230,8 @@ class _Run:
 
 def run_crash_test(binary=DEFAULT_BINARY, fsync="always", cycles=10, threads=4, duration=1.0,
                    pipeline=8, readers=1, seed=None, workdir=None, keep=False,
-                   stop_on_violation=True, progress=None, extra_args=(), features=("list", "hash", "set", "queue", "bqueue"),
+                   stop_on_violation=True, progress=None, extra_args=(),
+                   features=("list", "hash", "set", "queue", "bqueue"),
                    start_timeout=60.0, snapshot=True):
     """Run `cycles` kill cycles. duration: the longest time writes run before
     the kill (the kill comes at a random moment within it). progress:

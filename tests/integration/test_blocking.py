@@ -419,6 +419,18 @@ def test_pipelined_commands_wait_for_the_blocking_one(srv):
     assert c.read_raw() == b":1\r\n"
 
 
+def test_idle_timeout_spares_blocked_clients(srv):
+    r = srv.redis()
+    r.config_set("timeout", "1")
+    try:
+        w = block(srv, r, "BLPOP", "k", "0")
+        time.sleep(2.2)
+        r.rpush("k", "v")
+        assert w.join() == [b"k", b"v"]
+    finally:
+        r.config_set("timeout", "0")
+
+
 def test_many_keys_and_repeated_keys(srv):
     r = srv.redis()
     keys = ["k%d" % (i % 1000) for i in range(100000)]  # each key 100 times
@@ -544,6 +556,20 @@ def test_pause_then_push_serves_waiter_after_pause(srv):
     assert not w.done()
     assert p.join() == 1
     assert w.join() == [b"k", b"v"]
+
+
+def test_pause_stops_expiry(srv):
+    # An expired key is not returned during a pause, but not deleted either.
+    r = srv.redis()
+    r.set("k", "v", px=100)
+    r.set("other", "v")
+    assert r.execute_command("CLIENT", "PAUSE", "600", "WRITE")
+    time.sleep(0.3)
+    assert r.get("k") is None
+    assert r.dbsize() == 2
+    time.sleep(0.5)  # the pause is over: expiry deletes it
+    r.get("k")
+    assert r.dbsize() == 1
 
 
 # ---------------------------------------------------------------------------
