@@ -355,13 +355,14 @@ static void timeout_cb(int fd, short what, void *arg) {
  * Serving ready keys
  * ------------------------------------------------------------------------ */
 
-/* Does key k hold a value of `type` now? */
-static int key_has_type(bkey *k, int type) {
+/* The type key k holds now, or -1 when it is absent (or unreadable). */
+static int key_type(bkey *k) {
     tier_obj o;
-    if (tier_peek(k->db, k->key, k->klen, server_mstime(), &o, NULL) != TIER_OK) return 0;
-    int ok = o.exists && o.type == type;
+    server_update_time();
+    if (tier_peek(k->db, k->key, k->klen, server_mstime(), &o, NULL) != TIER_OK) return -1;
+    int type = o.exists ? o.type : -1;
     tier_obj_free(&o);
-    return ok;
+    return type;
 }
 
 /* Rerun c's command. Returns 1 if it finished (c released), 0 if it
@@ -386,16 +387,18 @@ static void serve_key(bkey *k) {
     client **cs = malloc(n * sizeof(*cs));
     n = 0;
     for (bwait *w = k->head; w; w = w->next) cs[n++] = w->c;
-    for (size_t i = 0; i < n; i++) {
+    /* Waiters of other types may share the key (BLPOP and BZPOPMIN on k):
+     * only those waiting for what it holds now run. */
+    int type = key_type(k);
+    for (size_t i = 0; i < n && type != -1; i++) {
         client *c = cs[i];
         block_state *bs = c->bstate;
-        if (!bs || bs->kind != PARK_KEYS) continue;
+        if (!bs || bs->kind != PARK_KEYS || bs->type != type) continue;
         /* A client about to be closed must not take data it would never
          * receive. */
         if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY)) continue;
-        server_update_time();
-        if (!key_has_type(k, bs->type)) break;
         rerun(c);
+        type = key_type(k);
     }
     free(cs);
 }

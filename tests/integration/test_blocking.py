@@ -330,6 +330,17 @@ def test_key_changing_type_keeps_waiter_blocked(srv):
     assert w.join() == [b"k", b"v"]
 
 
+def test_waiters_of_different_types_on_one_key(srv):
+    r = srv.redis()
+    wl = block(srv, r, "BLPOP", "k", "0")
+    wz = block(srv, r, "BZPOPMIN", "k", "0")
+    r.zadd("k", {"m": 1})
+    assert wz.join() == [b"k", b"m", 1.0]
+    assert not wl.done()
+    r.rpush("k", "v")
+    assert wl.join() == [b"k", b"v"]
+
+
 def test_other_key_of_wrong_type_does_not_spoil_service(srv):
     # BLPOP k1 k2; k1 becomes a string, then k2 gets an element: served from k2
     r = srv.redis()
