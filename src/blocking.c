@@ -36,6 +36,12 @@
  * now holds another type: Redis 7.0 does not look at it, so a rerun treats
  * keys of the wrong type as empty (block_is_rerun()).
  *
+ * A command that blocks must reply nothing before block_for_keys(), and
+ * must mean the same thing when run again. One whose arguments depend on
+ * the moment it first ran (XREAD ... $, "whatever is last now") rewrites its
+ * argv before blocking, as Redis 7.2 does: argv[i].ptr is malloc'd and owned
+ * by the parser, so free() it and store a malloc'd replacement.
+ *
  * Timeouts: one libevent timer per blocked client (libevent keeps them in a
  * min-heap), so a timeout fires within a millisecond or so of its deadline.
  *
@@ -46,7 +52,12 @@
  * run again, in order, when the pause ends (timer) or CLIENT UNPAUSE; a
  * blocking command parked this way only starts its timeout when it runs.
  * Clients already blocked on keys keep their deadlines during a pause, as
- * in Redis 7.0.
+ * in Redis 7.0. While paused, expiry hides expired keys without deleting
+ * them (tier_set_readonly), so the data set stands still.
+ *
+ * Only top-level commands are parked or followed by serving (commands.c
+ * keeps a depth): EXEC's commands run as one, and what they wrote is served
+ * when EXEC is done.
  *
  * Ownership: everything here is owned by this file. A client's block_state
  * is freed when the client is released or freed (block_client_free(), from

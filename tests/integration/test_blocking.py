@@ -179,12 +179,16 @@ def test_timeout_replies_null_array(srv, args):
 
 def test_timeout_is_precise(strata):
     # Redis checks timeouts every 100 ms; strata keeps one timer per client.
+    # The best of three tries, so that one stall of a loaded machine does
+    # not decide.
     c = strata.client()
     for t in (0.01, 0.05, 0.1):
-        start = time.time()
-        assert c.call("BLPOP", "k", repr(t)) == b"*-1\r\n"
-        took = time.time() - start
-        assert t - 0.002 <= took < t + 0.05, (t, took)
+        tries = []
+        for _ in range(3):
+            start = time.time()
+            assert c.call("BLPOP", "k", repr(t)) == b"*-1\r\n"
+            tries.append(time.time() - start)
+        assert t - 0.002 <= min(tries) < t + 0.02, (t, tries)
 
 
 def test_zero_waits_forever_then_push(srv):
@@ -456,6 +460,16 @@ def test_many_keys_and_repeated_keys(srv):
     r.rpush("k", "1", "2")
     assert w.join() == [b"k", b"1"]
     assert r.lrange("k", 0, -1) == [b"2"]
+
+
+def test_pipelined_commands_after_a_timeout(srv):
+    c = srv.client()
+    c.send_raw(encode_command("BRPOPLPUSH", "a", "b", "0.05") + encode_command("BZPOPMIN", "z", "0.01")
+               + encode_command("PING") + encode_command("BLMPOP", "0.01", "1", "k", "LEFT"))
+    assert c.read_raw() == b"*-1\r\n"
+    assert c.read_raw() == b"*-1\r\n"
+    assert c.read_raw() == b"+PONG\r\n"
+    assert c.read_raw() == b"*-1\r\n"
 
 
 def test_blocked_client_introspection(srv):
