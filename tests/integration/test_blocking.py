@@ -583,6 +583,20 @@ def test_pause_then_push_serves_waiter_after_pause(srv):
     assert w.join() == [b"k", b"v"]
 
 
+def test_client_unblock_of_a_paused_client(strata):
+    # Redis 7.0.15 crashes here (assertion "Unknown btype in
+    # replyToBlockedClientTimedOut"); later Redis answers 0 and the command
+    # runs when the pause ends. strata does the latter.
+    r = strata.redis()
+    assert r.execute_command("CLIENT", "PAUSE", "300", "WRITE")
+    w = Bg(strata, "SET", "k", "v", want_id=True)
+    time.sleep(0.1)
+    assert r.execute_command("CLIENT", "UNBLOCK", w.id) == 0
+    assert r.execute_command("CLIENT", "UNBLOCK", w.id, "ERROR") == 0
+    assert w.join() is True and w.elapsed >= 0.15
+    assert r.get("k") == b"v"
+
+
 def test_pause_stops_expiry(srv):
     # An expired key is not returned during a pause, but not deleted either.
     r = srv.redis()
