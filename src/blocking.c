@@ -120,6 +120,7 @@ static struct {
     int seeded;
     bkey *ready_head, *ready_tail;
     long nblocked;     /* PARK_KEYS clients */
+    long npaused;      /* PARK_PAUSE clients */
     long ntimeouts;    /* PARK_KEYS clients with a deadline */
     client *serving;   /* the client whose command is being rerun */
     int running;       /* inside block_run_pending() */
@@ -281,6 +282,7 @@ static void unpark(client *c) {
             *pp = bs->pause_next;
             if (B.paused_tail == c) B.paused_tail = prev;
         }
+        B.npaused--;
     }
     if (bs->timer) event_free(bs->timer);
     free(bs->waits);
@@ -463,7 +465,8 @@ void block_client_free(client *c) {
     }
 }
 
-long block_blocked_count(void) { return B.nblocked; }
+/* Redis 7.0.15 counts clients parked by a pause as blocked too. */
+long block_blocked_count(void) { return B.nblocked + B.npaused; }
 long block_timeout_count(void) { return B.ntimeouts; }
 
 /* ---------------------------------------------------------------------------
@@ -532,6 +535,7 @@ int block_pause_parks(client *c, const command *cmd) {
     bs->kind = PARK_PAUSE;
     c->bstate = bs;
     c->flags |= CLIENT_BLOCKED;
+    B.npaused++;
     if (B.paused_tail)
         B.paused_tail->bstate->pause_next = c;
     else

@@ -353,7 +353,7 @@ int block_pause_parks(client *c, const struct command *cmd);
  * it ran), 0 otherwise. */
 int block_client_subcommand(client *c);
 void block_client_free(client *c);
-long block_blocked_count(void);  /* clients blocked on keys (INFO blocked_clients) */
+long block_blocked_count(void);  /* parked clients: on keys or by a pause (INFO blocked_clients) */
 long block_timeout_count(void);  /* of those, the ones with a timeout */
 /* memory.c */
 DECLARE(memory);
