@@ -294,12 +294,85 @@ def test_zset_waiters(srv):
     assert r.zrange("z", 0, -1) == [b"b"]
 
 
+@pytest.mark.parametrize("how", ["zunionstore", "zrangestore", "rename"])
+def test_zset_filled_by_other_commands_wakes(srv, how):
+    r = srv.redis()
+    w = block(srv, r, "BZPOPMAX", "z", "0")
+    r.zadd("src", {"a": 1, "b": 2})
+    if how == "zunionstore":
+        r.zunionstore("z", ["src"])
+    elif how == "zrangestore":
+        r.execute_command("ZRANGESTORE", "z", "src", "0", "-1")
+    else:
+        r.rename("src", "z")
+    assert w.join() == [b"z", b"b", 2.0]
+    assert r.zrange("z", 0, -1) == [b"a"]
+
+
 def test_blmpop_count(srv):
     r = srv.redis()
     w = block(srv, r, "BLMPOP", "0", "2", "l1", "l2", "RIGHT", "COUNT", "2")
     r.rpush("l2", "a", "b", "c")
     assert w.join() == [b"l2", [b"c", b"b"]]
     assert r.lrange("l2", 0, -1) == [b"a"]
+
+
+def test_many_consumers_each_element_once(strata):
+    # 16 consumers on random key subsets with short timeouts (BLPOP, BRPOP,
+    # BLMPOP, and BLMOVE into a list another consumer drains), 4 producers:
+    # every element pushed is received exactly once or still in a list.
+    import random
+    keys = ["q%d" % i for i in range(6)]
+    got, lock, stop = [], threading.Lock(), threading.Event()
+
+    def consume(seed):
+        rng = random.Random(seed)
+        c = strata.redis()
+        while not stop.is_set():
+            ks = rng.sample(keys, rng.randint(1, 3))
+            kind = rng.randrange(4)
+            if kind == 0:
+                v = c.blpop(ks, 0.02)
+                vs = [v[1]] if v else []
+            elif kind == 1:
+                v = c.brpop(ks, 0.02)
+                vs = [v[1]] if v else []
+            elif kind == 2:
+                v = c.execute_command("BLMPOP", "0.02", len(ks), *ks, "LEFT", "COUNT", 3)
+                vs = v[1] if v else []
+            else:
+                c.execute_command("BLMOVE", ks[0], "moved", "LEFT", "RIGHT", "0.02")
+                v = c.blpop("moved", 0.02)
+                vs = [v[1]] if v else []
+            with lock:
+                got.extend(vs)
+
+    pushed = []
+
+    def produce(p):
+        rng = random.Random(100 + p)
+        c = strata.redis()
+        for i in range(300):
+            vals = [b"%d:%d:%d" % (p, i, j) for j in range(rng.randint(1, 3))]
+            c.rpush(rng.choice(keys), *vals)
+            with lock:
+                pushed.extend(vals)
+
+    cs = [threading.Thread(target=consume, args=(i,)) for i in range(16)]
+    ps = [threading.Thread(target=produce, args=(i,)) for i in range(4)]
+    for t in cs + ps:
+        t.start()
+    for t in ps:
+        t.join(60)
+    time.sleep(0.3)
+    stop.set()
+    for t in cs:
+        t.join(10)
+    r = strata.redis()
+    left = [v for k in keys + ["moved"] for v in r.lrange(k, 0, -1)]
+    assert len(got) == len(set(got)), "an element was received twice"
+    assert sorted(got + left) == sorted(pushed)
+    assert blocked(r) == 0
 
 
 # ---------------------------------------------------------------------------
