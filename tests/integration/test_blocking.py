@@ -247,6 +247,16 @@ def test_blmove_rotation_and_destination(srv):
     assert r.lrange("dst", 0, -1) == [b"1"]
 
 
+def test_blmove_onto_itself_while_others_wait(srv):
+    r = srv.redis()
+    rot = block(srv, r, "BLMOVE", "k", "k", "LEFT", "RIGHT", "0")
+    pop = block(srv, r, "BLPOP", "k", "0")
+    r.rpush("k", "a", "b")
+    assert rot.join() == b"a"  # k is now b a
+    assert pop.join() == [b"k", b"b"]
+    assert r.lrange("k", 0, -1) == [b"a"]
+
+
 def test_blmove_destination_of_wrong_type(srv):
     r = srv.redis()
     w = block(srv, r, "BLMOVE", "src", "dst", "LEFT", "RIGHT", "0")
