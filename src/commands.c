@@ -320,7 +320,10 @@ void command_process(client *c) {
         if (proc == pingCommand) proc = pubsub_ping;
     }
     /* CLIENT PAUSE: the command waits, unrun, until the pause ends. */
-    if (depth == 0 && block_pause_parks(c, cmd)) return;
+    if (depth == 0 && block_pause_parks(c, cmd)) {
+        c->lastcmd = cmd; /* CLIENT LIST shows what it waits to run */
+        return;
+    }
     call(c, cmd, proc);
     /* Clients blocked on keys this command wrote are served now, before
      * any other client's next command. */

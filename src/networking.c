@@ -491,8 +491,8 @@ void client_info_string(client *c, char *buf, size_t cap) {
     long sub, psub, ssub;
     pubsub_client_counts(c, &sub, &psub, &ssub);
     char flags[8], *f = flags;
+    if (c->flags & CLIENT_PUBSUB) *f++ = 'P'; /* Redis's order */
     if (c->flags & CLIENT_BLOCKED) *f++ = 'b';
-    if (c->flags & CLIENT_PUBSUB) *f++ = 'P';
     if (f == flags) *f++ = 'N';
     *f = 0;
     snprintf(buf, cap,

@@ -591,6 +591,8 @@ def test_pause_write_lets_reads_through(srv):
     assert not w.done() and not p.done()
     info = other.info("clients")  # Redis 7.0 counts paused clients as blocked
     assert (info["blocked_clients"], info["clients_in_timeout_table"]) == (2, 0)
+    line = [c for c in other.client_list() if c["cmd"] == "set"]
+    assert len(line) == 1 and line[0]["flags"] == "b"  # the parked SET
     assert other.get("k") == b"v"
     w.join()
     p.join()
