@@ -20,8 +20,9 @@
  *
  * After each top-level command (and never inside one, so EXEC's commands
  * finish first), block_run_pending() serves the ready keys in the order they
- * became ready: for each key, its waiters in the order they blocked, as long
- * as the key exists with the type they wait for. Serving a waiter means
+ * became ready: for each key, while it exists, its waiters in the order they
+ * blocked, skipping those that wait for another type (BZPOPMIN and BLPOP may
+ * wait on one key name; a list serves only the latter). Serving a waiter means
  * running its command again from the start, as Redis 7.2 does; the
  * command's writes go into the turn's batch and its reply leaves after the
  * commit, like any other. A command that finds nothing again calls
@@ -43,7 +44,9 @@
  * by the parser, so free() it and store a malloc'd replacement.
  *
  * Timeouts: one libevent timer per blocked client (libevent keeps them in a
- * min-heap), so a timeout fires within a millisecond or so of its deadline.
+ * min-heap), so a timeout fires within a millisecond or so of its deadline
+ * (Redis checks every 100 ms). A timeout answers *-1 for every command.
+ * CLIENT UNBLOCK answers the same, or -UNBLOCKED with ERROR.
  *
  * Pause
  * -----
