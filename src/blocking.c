@@ -342,6 +342,9 @@ void block_for_keys(client *c, const int *key_argv_indexes, int nkeys, int type,
         bs->deadline_ms = timeout_ms > LLONG_MAX - now ? LLONG_MAX : now + timeout_ms;
         bs->timer = event_new(server.base, -1, 0, timeout_cb, c);
         struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+        /* libevent counts from the time it cached when this turn began,
+         * which may be a while ago: a timeout must never fire early. */
+        event_base_update_cache_time(server.base);
         event_add(bs->timer, &tv);
         B.ntimeouts++;
     }
@@ -588,6 +591,7 @@ static void client_pause(client *c) {
     if (!B.pause_timer) B.pause_timer = event_new(server.base, -1, 0, pause_timer_cb, NULL);
     long long left = B.pause_end_ms - now;
     struct timeval tv = {left / 1000, (left % 1000) * 1000};
+    event_base_update_cache_time(server.base);
     event_add(B.pause_timer, &tv);
 }
 
