@@ -365,6 +365,12 @@ int block_is_rerun(const client *c) { return B.serving == c; }
 static void timeout_cb(int fd, short what, void *arg) {
     client *c = arg;
     if (!c->bstate || c->bstate->kind != PARK_KEYS) return;
+    long long left = c->bstate->deadline_ms - util_mstime();
+    if (left > 0) { /* the wall clock says it is early: never time out early */
+        struct timeval tv = {left / 1000, (left % 1000) * 1000};
+        event_add(c->bstate->timer, &tv);
+        return;
+    }
     reply_timeout(c);
     release_done(c);
     block_run_pending();
