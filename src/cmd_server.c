@@ -274,8 +274,9 @@ static void info_clients(text *t) {
     text_add(t,
              "# Clients\r\nconnected_clients:%ld\r\ncluster_connections:0\r\nmaxclients:%d\r\n"
              "client_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\n"
-             "blocked_clients:0\r\ntracking_clients:%ld\r\nclients_in_timeout_table:0\r\n",
-             server.nclients, server_config.maxclients, tracking_client_count());
+             "blocked_clients:%ld\r\ntracking_clients:%ld\r\nclients_in_timeout_table:%ld\r\n",
+             server.nclients, server_config.maxclients, block_blocked_count(), tracking_client_count(),
+             block_timeout_count());
 }
 
 static const char *maxmemory_policy_name(int policy) {
@@ -411,6 +412,7 @@ static void reply_command_flags(client *c, int flags) {
     } names[] = {
         {CMD_WRITE, "write"},     {CMD_READONLY, "readonly"}, {CMD_DENYOOM, "denyoom"},
         {CMD_ADMIN, "admin"},     {CMD_PUBSUB, "pubsub"},     {CMD_NOSCRIPT, "noscript"},
+        {CMD_BLOCKING, "blocking"},
         {CMD_LOADING, "loading"}, {CMD_STALE, "stale"},       {CMD_FAST, "fast"},
         {CMD_NOAUTH, "no_auth"},  {CMD_NO_MULTI, "no_multi"},
     };
@@ -856,6 +858,8 @@ void clientCommand(client *c) {
         } else {
             reply_error(c, ERR_SYNTAX);
         }
+    } else if (block_client_subcommand(c)) {
+        /* PAUSE, UNPAUSE, UNBLOCK (blocking.c) */
     } else if (arg_is(c, 1, "HELP") && c->argc == 2) {
         static const char *help[] = {
             "GETNAME", "    Return the name of the current connection.", "ID",
@@ -886,6 +890,9 @@ void clientCommand(client *c) {
             "    Return the client ID we are redirecting to when tracking is enabled.",
             "TRACKINGINFO",
             "    Report tracking status for the current connection.",
+            "UNPAUSE", "    Stop the current client pause, resuming traffic.",
+            "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
         };
         reply_help(c, "CLIENT", help, (int)(sizeof(help) / sizeof(help[0])));
     } else {

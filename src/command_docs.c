@@ -346,6 +346,11 @@ static const command_doc docs_table[] = {
      "Returns the client ID to which the connection's tracking notifications are redirected.", 2},
     {"client|trackinginfo", "", NULL, NULL, "6.2.0",
      "Returns information about server-assisted client-side caching for the connection.", 2},
+    {"client|pause", "timeout [WRITE | ALL]", "mode", "timeout:integer", "2.9.50",
+     "Stop processing commands from clients for some time", -3},
+    {"client|unpause", "", NULL, NULL, "6.2.0", "Resume processing of clients that were paused", 2},
+    {"client|unblock", "client-id [TIMEOUT | ERROR]", "-", "client-id:integer", "5.0.0",
+     "Unblock a client blocked in a blocking command from a different connection", -3},
     {"client|help", "", NULL, NULL, "5.0.0", "Returns helpful text about the different subcommands.", 2},
 };
 

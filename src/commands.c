@@ -22,6 +22,7 @@
 #define S CMD_STALE
 #define L CMD_LOADING
 #define NS CMD_NOSCRIPT
+#define B CMD_BLOCKING
 
 static command table[] = {
     /* strings (t_string.c) */
@@ -108,6 +109,9 @@ static command table[] = {
     {"zpopmin", zpopminCommand, -2, W | F, 1, 1, 1, "sorted-set", "5.0.0", "Remove and return members with the lowest scores in a sorted set", "write sortedset fast"},
     {"zpopmax", zpopmaxCommand, -2, W | F, 1, 1, 1, "sorted-set", "5.0.0", "Remove and return members with the highest scores in a sorted set", "write sortedset fast"},
     {"zmpop", zmpopCommand, -4, W, 0, 0, 0, "sorted-set", "7.0.0", "Remove and return members with scores in a sorted set", "write sortedset slow"},
+    {"bzpopmin", bzpopminCommand, -3, W | NS | B | F, 1, -2, 1, "sorted-set", "5.0.0", "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", "write sortedset fast blocking"},
+    {"bzpopmax", bzpopmaxCommand, -3, W | NS | B | F, 1, -2, 1, "sorted-set", "5.0.0", "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", "write sortedset fast blocking"},
+    {"bzmpop", bzmpopCommand, -5, W | B, 0, 0, 0, "sorted-set", "7.0.0", "Remove and return members with scores in a sorted set or block until one is available", "write sortedset slow blocking"},
     {"zrandmember", zrandmemberCommand, -2, R, 1, 1, 1, "sorted-set", "6.2.0", "Get one or multiple random elements from a sorted set", "read sortedset slow"},
     {"zunion", zunionCommand, -3, R, 0, 0, 0, "sorted-set", "6.2.0", "Add multiple sorted sets", "read sortedset slow"},
     {"zinter", zinterCommand, -3, R, 0, 0, 0, "sorted-set", "6.2.0", "Intersect multiple sorted sets", "read sortedset slow"},
@@ -136,6 +140,11 @@ static command table[] = {
     {"lmove", lmoveCommand, 5, W | M, 1, 2, 1, "list", "6.2.0", "Pop an element from a list, push it to another list and return it", "write list slow"},
     {"rpoplpush", rpoplpushCommand, 3, W | M, 1, 2, 1, "list", "1.2.0", "Remove the last element in a list, prepend it to another list and return it", "write list slow"},
     {"lmpop", lmpopCommand, -4, W, 0, 0, 0, "list", "7.0.0", "Pop elements from a list", "write list slow"},
+    {"blpop", blpopCommand, -3, W | NS | B, 1, -2, 1, "list", "2.0.0", "Remove and get the first element in a list, or block until one is available", "write list slow blocking"},
+    {"brpop", brpopCommand, -3, W | NS | B, 1, -2, 1, "list", "2.0.0", "Remove and get the last element in a list, or block until one is available", "write list slow blocking"},
+    {"blmove", blmoveCommand, 6, W | M | NS | B, 1, 2, 1, "list", "6.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available", "write list slow blocking"},
+    {"brpoplpush", brpoplpushCommand, 4, W | M | NS | B, 1, 2, 1, "list", "2.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available", "write list slow blocking"},
+    {"blmpop", blmpopCommand, -5, W | B, 0, 0, 0, "list", "7.0.0", "Pop elements from a list, or block until one is available", "write list slow blocking"},
     /* end of lists */
     /* streams (t_stream.c) */
     {"xadd", xaddCommand, -5, W | M | F, 1, 1, 1, "stream", "5.0.0", "Appends a new message to a stream. Creates the key if it doesn't exist.", "write stream fast"},
@@ -159,10 +168,10 @@ static command table[] = {
     {"unsubscribe", unsubscribeCommand, -1, CMD_PUBSUB | NS | L | S, 0, 0, 0, "pubsub", "2.0.0", "Stop listening for messages posted to the given channels", "pubsub slow"},
     {"psubscribe", psubscribeCommand, -2, CMD_PUBSUB | NS | L | S, 0, 0, 0, "pubsub", "2.0.0", "Listen for messages published to channels matching the given patterns", "pubsub slow"},
     {"punsubscribe", punsubscribeCommand, -1, CMD_PUBSUB | NS | L | S, 0, 0, 0, "pubsub", "2.0.0", "Stop listening for messages posted to channels matching the given patterns", "pubsub slow"},
-    {"publish", publishCommand, 3, CMD_PUBSUB | L | S | F, 0, 0, 0, "pubsub", "2.0.0", "Post a message to a channel", "pubsub fast"},
+    {"publish", publishCommand, 3, CMD_PUBSUB | L | S | F | CMD_MAY_REPLICATE, 0, 0, 0, "pubsub", "2.0.0", "Post a message to a channel", "pubsub fast"},
     {"ssubscribe", ssubscribeCommand, -2, CMD_PUBSUB | NS | L | S, 1, -1, 1, "pubsub", "7.0.0", "Listen for messages published to the given shard channels", "pubsub slow"},
     {"sunsubscribe", sunsubscribeCommand, -1, CMD_PUBSUB | NS | L | S, 1, -1, 1, "pubsub", "7.0.0", "Stop listening for messages posted to the given shard channels", "pubsub slow"},
-    {"spublish", spublishCommand, 3, CMD_PUBSUB | L | S | F, 1, 1, 1, "pubsub", "7.0.0", "Post a message to a shard channel", "pubsub fast"},
+    {"spublish", spublishCommand, 3, CMD_PUBSUB | L | S | F | CMD_MAY_REPLICATE, 1, 1, 1, "pubsub", "7.0.0", "Post a message to a shard channel", "pubsub fast"},
     {"pubsub", pubsubCommand, -2, 0, 0, 0, 0, "pubsub", "2.8.0", "A container for Pub/Sub commands", "slow"},
     /* end of pub/sub */
     /* keyspace (db.c) */
@@ -228,6 +237,7 @@ static command table[] = {
 #undef S
 #undef L
 #undef NS
+#undef B
 
 int command_count(void) { return (int)(sizeof(table) / sizeof(table[0])); }
 
@@ -305,25 +315,47 @@ static int is_multi_control(const command *cmd) {
            cmd->proc == watchCommand || cmd->proc == quitCommand;
 }
 
+/* Commands run inside other commands (EXEC's) see depth > 0: they are
+ * neither paused nor followed by serving blocked clients; the outer command
+ * is, once it is done. */
+static int depth;
+
 void command_call(client *c, const command *cmd) {
     long long start = util_ustime();
+    c->lastcmd = cmd;
     const command *outer = c->cmd;
     client *outer_client = server.current_client;
     c->cmd = cmd;
     server.current_client = c;
+    depth++;
     /* RESP2 subscribed mode (also reached inside EXEC after a queued
      * SUBSCRIBE): PING answers in the pub/sub shape. */
     if (c->flags & CLIENT_PUBSUB && c->resp == 2 && cmd->proc == pingCommand)
         pubsub_ping(c);
     else
         cmd->proc(c);
+    depth--;
     if (c->tracking) tracking_after_command(c, cmd);
     server.current_client = outer_client;
     c->cmd = outer;
     command *mcmd = (command *)cmd;
-    mcmd->calls++;
     mcmd->usec += util_ustime() - start;
-    server.stat_numcommands++;
+    /* A command that blocked is counted once, when it finishes, as Redis. */
+    if (!(c->flags & CLIENT_BLOCKED)) {
+        mcmd->calls++;
+        server.stat_numcommands++;
+    }
+}
+
+/* Run a blocked client's command again (blocking.c: its key is ready, or
+ * its pause ended). The checks passed when it first came. */
+void command_reprocess(client *c) {
+    const command *cmd = command_lookup(c->argv[0].ptr, c->argv[0].len);
+    if (!cmd) return;
+    server_update_time();
+    int before = tier_pending();
+    command_call(c, cmd);
+    if (tier_pending() != before) c->flags |= CLIENT_WROTE;
 }
 
 void command_process(client *c) {
@@ -379,6 +411,12 @@ void command_process(client *c) {
     }
     /* RESP2 subscribed mode: only (P|S)(UN)SUBSCRIBE, PING and QUIT. */
     if (c->flags & CLIENT_PUBSUB && c->resp == 2 && pubsub_deny_command(c, cmd)) return;
+    /* CLIENT PAUSE: the command waits, unrun, until the pause ends (a write
+     * is parked even when it would only be queued, as in Redis). */
+    if (depth == 0 && block_pause_parks(c, flags)) {
+        c->lastcmd = cmd; /* CLIENT LIST shows what it waits to run */
+        return;
+    }
     if (in_multi && !is_multi_control(cmd)) {
         multi_queue(c, cmd);
         return;
@@ -387,6 +425,9 @@ void command_process(client *c) {
     int before = tier_pending();
     command_call(c, cmd);
     if (tier_pending() != before) c->flags |= CLIENT_WROTE;
+    /* Clients blocked on keys this command wrote are served now, before
+     * any other client's next command. */
+    if (depth == 0) block_run_pending();
 }
 
 /* ---------------------------------------------------------------------------

@@ -562,6 +562,7 @@ void swapdbCommand(client *c) {
     if (a != b) {
         multi_touch_swap(a, b);
         tier_swapdb(a, b);
+        block_dbs_swapped(a, b); /* as Redis: waiters may find their keys now */
         server_dirty(c, 1);
     }
     reply_ok(c);

@@ -103,6 +103,7 @@ static void pending_remove(client *c) {
 }
 
 void client_free(client *c) {
+    block_client_free(c);
     pubsub_client_free(c);
     tracking_client_free(c);
     multi_client_free(c);
@@ -182,8 +183,12 @@ void client_close_asap(client *c) {
  * Input
  * ------------------------------------------------------------------------ */
 
+/* A parked client (CLIENT_BLOCKED, see blocking.c) keeps reading, so a
+ * disconnect is noticed, but runs nothing until released: its current argv
+ * stays with the parser for the command to run again, and what follows
+ * waits in qbuf. */
 static void process_input(client *c) {
-    while (c->qpos < c->qlen && !(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP))) {
+    while (c->qpos < c->qlen && !(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED))) {
         size_t used = 0;
         /* Before AUTH, requests are limited in size as Redis 7.0.15 does. */
         c->parser.unauthenticated = !c->authenticated;
@@ -201,6 +206,7 @@ static void process_input(client *c) {
             c->argc = c->parser.argc;
             c->argv = c->parser.argv;
             command_process(c);
+            if (c->flags & CLIENT_BLOCKED) break;
             c->argc = 0;
             c->argv = NULL;
         }
@@ -218,6 +224,13 @@ static void process_input(client *c) {
         c->qlen -= c->qpos;
         c->qpos = 0;
     }
+}
+
+void client_resume(client *c) {
+    c->argc = 0;
+    c->argv = NULL;
+    resp_parser_reset(&c->parser);
+    process_input(c);
 }
 
 static void read_cb(int fd, short what, void *arg) {
@@ -557,6 +570,7 @@ static void client_flags_string(const client *c, char *out) {
     char *p = out;
     if (c->flags & CLIENT_PUBSUB) *p++ = 'P';
     if (c->flags & CLIENT_MULTI) *p++ = 'x';
+    if (c->flags & CLIENT_BLOCKED) *p++ = 'b';
     tracking_client_flags(c, &p);
     if (c->flags & CLIENT_DIRTY_CAS) *p++ = 'd';
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY) *p++ = 'c';

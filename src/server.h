@@ -81,6 +81,7 @@ typedef struct client {
     struct pubsub_client *pubsub; /* subscriptions (pubsub.c); NULL when none */
     struct tracking_client *tracking; /* CLIENT TRACKING state (tracking.c); NULL when off */
     struct multi_client *multi;   /* MULTI queue and WATCHed keys (multi.c); NULL when none */
+    struct block_state *bstate;   /* why it is parked (blocking.c); NULL when not */
     struct client *prev, *next;     /* server.clients */
     struct client *pending_next;    /* server.pending_writes */
 } client;
@@ -98,6 +99,8 @@ typedef struct client {
 #define CMD_NOAUTH (1 << 9)
 #define CMD_SENTINEL (1 << 10)
 #define CMD_NO_MULTI (1 << 11) /* refused inside MULTI ("Command not allowed inside a transaction") */
+#define CMD_BLOCKING (1 << 12)      /* may block the client (COMMAND INFO "blocking") */
+#define CMD_MAY_REPLICATE (1 << 13) /* not a write, but paused by CLIENT PAUSE WRITE (PUBLISH) */
 
 typedef void command_proc(client *c);
 
@@ -183,6 +186,9 @@ void net_close_listeners(void);
 int net_relisten_tcp(void);
 /* One CLIENT LIST line, without its newline. The caller frees it. */
 char *client_info_string(client *c);
+/* c's current command is over (it was parked by blocking.c and has got its
+ * reply): reset the parser and run the rest of its input. */
+void client_resume(client *c);
 
 /* ---- reply.c: append to a client's output ---- */
 void reply_raw(client *c, const char *s, size_t len);
@@ -225,6 +231,9 @@ void command_process(client *c); /* run c->argv; reply; never frees c */
 /* Run cmd on c->argv now (no checks) and count it in the command stats:
  * EXEC runs its queue through this. */
 void command_call(client *c, const command *cmd);
+/* Run c's current command again, without the checks command_process made
+ * the first time (blocking.c serves a waiter this way). */
+void command_reprocess(client *c);
 int command_count(void);
 const command *command_at(int i);
 
@@ -361,7 +370,7 @@ DECLARE(zrangestore); DECLARE(zrangebyscore); DECLARE(zrevrangebyscore); DECLARE
 DECLARE(zrevrangebylex); DECLARE(zremrangebyrank); DECLARE(zremrangebyscore); DECLARE(zremrangebylex);
 DECLARE(zpopmin); DECLARE(zpopmax); DECLARE(zmpop); DECLARE(zrandmember); DECLARE(zunion); DECLARE(zinter);
 DECLARE(zdiff); DECLARE(zunionstore); DECLARE(zinterstore); DECLARE(zdiffstore); DECLARE(zintercard);
-DECLARE(zscan);
+DECLARE(zscan); DECLARE(bzpopmin); DECLARE(bzpopmax); DECLARE(bzmpop);
 /* t_list.c */
 DECLARE(lpush); DECLARE(rpush); DECLARE(lpushx); DECLARE(rpushx); DECLARE(lpop); DECLARE(rpop);
 DECLARE(llen); DECLARE(lindex); DECLARE(lset); DECLARE(lrange); DECLARE(ltrim); DECLARE(lrem);
@@ -370,6 +379,8 @@ DECLARE(linsert); DECLARE(lpos); DECLARE(lmove); DECLARE(rpoplpush); DECLARE(lmp
 DECLARE(xadd); DECLARE(xlen); DECLARE(xrange); DECLARE(xrevrange); DECLARE(xdel); DECLARE(xtrim); DECLARE(xread);
 DECLARE(xsetid); DECLARE(xgroup); DECLARE(xreadgroup); DECLARE(xack); DECLARE(xpending); DECLARE(xclaim);
 DECLARE(xautoclaim); DECLARE(xinfo);
+/* blocking list commands (t_list.c) */
+DECLARE(blpop); DECLARE(brpop); DECLARE(blmove); DECLARE(brpoplpush); DECLARE(blmpop);
 /* db.c */
 DECLARE(del); DECLARE(unlink); DECLARE(exists); DECLARE(type); DECLARE(rename); DECLARE(renamenx);
 DECLARE(copy); DECLARE(move); DECLARE(keys); DECLARE(scan); DECLARE(randomkey); DECLARE(touch);
@@ -431,6 +442,51 @@ void multi_key_changed(int db, const char *key, size_t klen);
  * watches of keys that exist there, as Redis 7.0 does. */
 void multi_touch_flush(int db);
 void multi_touch_swap(int a, int b);
+/* blocking.c: clients parked until a key is written, a timeout, CLIENT
+ * UNBLOCK, or the end of a CLIENT PAUSE. Nothing here allocates anything
+ * the caller must free; a client's parking state is freed with the client
+ * (client_free calls block_client_free). */
+/* What the client gets when it may not wait. A timeout (and CLIENT UNBLOCK
+ * TIMEOUT) answers *-1 for every blocking command in Redis 7.0, BLMOVE
+ * included; only the answer inside EXEC differs. */
+#define BLOCK_REPLY_NULL_ARRAY 0 /* inside EXEC: *-1 (BLPOP, BZPOPMIN, BLMPOP, XREAD) */
+#define BLOCK_REPLY_NULL_BULK 1  /* inside EXEC: $-1, as LMOVE on a missing source (BLMOVE, BRPOPLPUSH) */
+/* Park c until one of the keys at argv[key_argv_indexes[0..nkeys)] (in
+ * c->db) is written and then holds a value of `type` (OBJ_LIST, OBJ_ZSET,
+ * OBJ_STREAM), or timeout_ms (0: forever) passes. The command then runs
+ * again from the start; if it calls block_for_keys() again, the client
+ * keeps its queue places and deadline. Under CLIENT_DENY_BLOCKING (inside
+ * EXEC) it replies deny_reply (BLOCK_REPLY_*) at once instead. The command must have
+ * replied nothing when it calls this. */
+void block_for_keys(client *c, const int *key_argv_indexes, int nkeys, int type, long long timeout_ms,
+                    int deny_reply);
+/* The same for the nkeys keys at argv[first ..]. */
+void block_for_key_range(client *c, int first, int nkeys, int type, long long timeout_ms, int deny_reply);
+/* Is c's command being run again because a key it waits on was written?
+ * (A rerun treats keys of another type as empty, as Redis 7.0 serves only
+ * the key that became ready.) */
+int block_is_rerun(const client *c);
+/* A blocking command's timeout argument: seconds as a double. 0 and the
+ * milliseconds in *timeout_ms, or -1 after Redis's error reply. */
+int block_parse_timeout(client *c, int i, long long *timeout_ms);
+/* server.c's key_changed calls this for every key a command writes. */
+void block_key_changed(int db, const char *key, size_t klen);
+/* SWAPDB a b: waiters on keys of either db are served if they can be. */
+void block_dbs_swapped(int a, int b);
+/* After each top-level command and in timer callbacks: serve ready keys,
+ * run released clients' input. Reentrant calls return at once. */
+void block_run_pending(void);
+/* Is a CLIENT PAUSE in force? (Expiry deletes nothing meanwhile.) */
+int block_paused(void);
+/* CLIENT PAUSE in force for a command with these flags (for EXEC: with
+ * its queue's): parks c (returns 1), or returns 0. */
+int block_pause_parks(client *c, int cmd_flags);
+/* CLIENT PAUSE, UNPAUSE, UNBLOCK: returns 1 if argv[1] is one of them (and
+ * it ran), 0 otherwise. */
+int block_client_subcommand(client *c);
+void block_client_free(client *c);
+long block_blocked_count(void);  /* parked clients: on keys or by a pause (INFO blocked_clients) */
+long block_timeout_count(void);  /* of those, the ones with a timeout */
 /* memory.c */
 DECLARE(memory);
 /* MEMORY STATS' startup.allocated: call once the server has started (the

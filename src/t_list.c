@@ -1,5 +1,6 @@
 /* t_list.c - the list type: LPUSH/RPUSH and friends, pops, ranges, LINSERT,
- * LREM, LPOS, LMOVE, LMPOP.
+ * LREM, LPOS, LMOVE, LMPOP, and the blocking pops (BLPOP, BRPOP, BLMPOP,
+ * BLMOVE, BRPOPLPUSH; how clients wait is blocking.c's business).
  *
  * Representation
  * --------------
@@ -598,9 +599,12 @@ static int mpop_parse(client *c, int numkeys_idx, long long *numkeys, int *where
 /* Pop from the first non-empty list among the keys; reply [key, elements].
  * Returns 1 if something was popped, 0 if every key was missing (nothing
  * replied), -1 after an error reply. */
+static int rerun_skips(client *c, int k);
+
 static int mpop_keys(client *c, int first_key, long long numkeys, int where, long long count) {
     for (long long i = 0; i < numkeys; i++) {
         int k = first_key + (int)i;
+        if (rerun_skips(c, k)) continue;
         list l;
         if (list_lookup(c, KEY(k), &l) < 0) return -1;
         if (!l.o.exists) continue;
@@ -923,3 +927,90 @@ void lmoveCommand(client *c) {
 }
 
 void rpoplpushCommand(client *c) { lmove_generic(c, LIST_TAIL, LIST_HEAD); }
+
+/* ---------------------------------------------------------------------------
+ * Blocking pops: BLPOP, BRPOP, BLMPOP, BLMOVE, BRPOPLPUSH
+ *
+ * Each does what its non-blocking twin does when a key has elements, and
+ * otherwise parks the client with block_for_keys(); when one of the keys is
+ * written, blocking.c runs the command again from the start.
+ * ------------------------------------------------------------------------ */
+
+/* When blocking.c reruns a waiter, a key that now holds another type is
+ * passed over as if empty: Redis 7.0 serves a waiter from the key that
+ * became ready without looking at its other keys. */
+static int rerun_skips(client *c, int k) {
+    if (!block_is_rerun(c)) return 0;
+    tier_obj o;
+    if (tier_peek(c->db, KEY(k), server_mstime(), &o, NULL) != TIER_OK) return 0;
+    int skip = o.exists && o.type != OBJ_LIST;
+    tier_obj_free(&o);
+    return skip;
+}
+
+/* BLPOP/BRPOP key [key ...] timeout: [key, element] from the first key
+ * that has one. */
+static void bpop_generic(client *c, int where) {
+    long long timeout;
+    if (block_parse_timeout(c, c->argc - 1, &timeout) < 0) return;
+    for (int k = 1; k < c->argc - 1; k++) {
+        if (rerun_skips(c, k)) continue;
+        list l;
+        if (list_lookup(c, KEY(k), &l) < 0) return;
+        if (!l.o.exists) continue;
+        char *v;
+        size_t vlen;
+        if (list_get(&l, where == LIST_HEAD ? 0 : list_len(&l) - 1, &v, &vlen) != 1) {
+            reply_error(c, ERR_LIST_CORRUPT);
+            list_release(&l);
+            return;
+        }
+        reply_array_len(c, 2);
+        reply_bulk(c, KEY(k));
+        reply_bulk(c, v, vlen);
+        tier_free(v);
+        list_drop(&l, where, 1);
+        list_save(&l);
+        server_dirty(c, 1);
+        list_release(&l);
+        return;
+    }
+    block_for_key_range(c, 1, c->argc - 2, OBJ_LIST, timeout, BLOCK_REPLY_NULL_ARRAY);
+}
+
+void blpopCommand(client *c) { bpop_generic(c, LIST_HEAD); }
+void brpopCommand(client *c) { bpop_generic(c, LIST_TAIL); }
+
+/* BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]: the
+ * arguments after the timeout are checked first, as in Redis. */
+void blmpopCommand(client *c) {
+    long long numkeys, count, timeout;
+    int where;
+    if (mpop_parse(c, 2, &numkeys, &where, &count) < 0) return;
+    if (block_parse_timeout(c, 1, &timeout) < 0) return;
+    int r = mpop_keys(c, 3, numkeys, where, count);
+    if (r == 0) block_for_key_range(c, 3, (int)numkeys, OBJ_LIST, timeout, BLOCK_REPLY_NULL_ARRAY);
+}
+
+/* BLMOVE/BRPOPLPUSH: only the source is waited on; the destination's type
+ * is checked when there is something to move. */
+static void bmove_generic(client *c, int wherefrom, int whereto, int timeout_idx) {
+    long long timeout;
+    if (block_parse_timeout(c, timeout_idx, &timeout) < 0) return;
+    list src;
+    if (list_lookup(c, KEY(1), &src) < 0) return;
+    int exists = src.o.exists;
+    list_release(&src);
+    if (exists)
+        lmove_generic(c, wherefrom, whereto);
+    else
+        block_for_key_range(c, 1, 1, OBJ_LIST, timeout, BLOCK_REPLY_NULL_BULK);
+}
+
+void blmoveCommand(client *c) {
+    int from, to;
+    if ((from = parse_where(c, 3)) < 0 || (to = parse_where(c, 4)) < 0) return;
+    bmove_generic(c, from, to, 5);
+}
+
+void brpoplpushCommand(client *c) { bmove_generic(c, LIST_TAIL, LIST_HEAD, 3); }

@@ -1,5 +1,5 @@
 /* t_zset.c - sorted sets: ZADD and friends, ranges by rank, score and lex,
- * pops, random members, ZUNION/ZINTER/ZDIFF and their STORE forms, ZSCAN.
+ * pops (and their blocking forms), random members, ZUNION/ZINTER/ZDIFF and their STORE forms, ZSCAN.
  *
  * Representation
  * --------------
@@ -1504,14 +1504,31 @@ void zremrangebylexCommand(client *c) { zremrange_generic(c, ZR_LEX); }
  * ZPOPMIN, ZPOPMAX, ZMPOP
  * ======================================================================== */
 
+/* When blocking.c reruns a waiter, a key that now holds another type is
+ * passed over as if empty: Redis 7.0 serves a waiter from the key that
+ * became ready without looking at its other keys. */
+static int rerun_skips(client *c, int k) {
+    if (!block_is_rerun(c)) return 0;
+    tier_obj o;
+    if (tier_peek(c->db, KEY(k), server_mstime(), &o, NULL) != TIER_OK) return 0;
+    int skip = o.exists && o.type != OBJ_ZSET;
+    tier_obj_free(&o);
+    return skip;
+}
+
+/* What zpop_generic does when every key is missing. */
+enum { ZPOP_EMPTY_ARRAY = 0, ZPOP_NULL_ARRAY = 1, ZPOP_NO_REPLY = 2 };
+
 /* Redis's genericZpopCommand: pop up to count (-1: one, flat reply) from
- * the first non-empty key of argv[first .. first+nkeys). */
-static void zpop_generic(client *c, int first, int nkeys, int max, int emitkey, long long count, int nested,
-                         int nil_when_empty) {
+ * the first non-empty key of argv[first .. first+nkeys). Returns 1 when
+ * something was popped, 0 when every key was missing, -1 after an error. */
+static int zpop_generic(client *c, int first, int nkeys, int max, int emitkey, long long count, int nested,
+                        int when_empty) {
     zset z;
     int found = 0;
     for (int i = 0; i < nkeys; i++) {
-        if (zs_lookup_write(c, first + i, &z) < 0) return;
+        if (rerun_skips(c, first + i)) continue;
+        if (zs_lookup_write(c, first + i, &z) < 0) return -1;
         if (z.o.exists) {
             found = 1;
             break;
@@ -1519,16 +1536,16 @@ static void zpop_generic(client *c, int first, int nkeys, int max, int emitkey, 
         zs_release(&z);
     }
     if (!found) {
-        if (nil_when_empty)
+        if (when_empty == ZPOP_NULL_ARRAY)
             reply_null_array(c);
-        else
+        else if (when_empty == ZPOP_EMPTY_ARRAY)
             reply_array_len(c, 0);
-        return;
+        return 0;
     }
     if (count == 0) {
         reply_array_len(c, 0);
         zs_release(&z);
-        return;
+        return 1;
     }
     if (count == -1) count = 1;
     long long len = (long long)z.o.count;
@@ -1563,6 +1580,7 @@ static void zpop_generic(client *c, int first, int nkeys, int max, int emitkey, 
     }
     zvec_free(&v);
     zs_release(&z);
+    return 1;
 }
 
 static void zpopminmax(client *c, int max) {
@@ -1578,46 +1596,81 @@ static void zpopminmax(client *c, int max) {
             return;
         }
     }
-    zpop_generic(c, 1, 1, max, 0, count, c->resp > 2 && count != -1, 0);
+    zpop_generic(c, 1, 1, max, 0, count, c->resp > 2 && count != -1, ZPOP_EMPTY_ARRAY);
 }
 
 void zpopminCommand(client *c) { zpopminmax(c, 0); }
 void zpopmaxCommand(client *c) { zpopminmax(c, 1); }
 
-/* ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] */
-void zmpopCommand(client *c) {
-    long long numkeys, count = -1;
-    if (!util_str2ll(KEY(1), &numkeys) || numkeys < 1 || numkeys > LONG_MAX) {
+/* [ZMPOP] numkeys key [key ...] MIN|MAX [COUNT count], numkeys at argv[i]
+ * (BZMPOP has its timeout first). 0, or -1 after the error reply. */
+static int zmpop_parse(client *c, int i, long long *numkeys, int *max, long long *count) {
+    *count = -1;
+    if (!util_str2ll(KEY(i), numkeys) || *numkeys < 1 || *numkeys > LONG_MAX) {
         reply_error(c, "ERR numkeys should be greater than 0");
-        return;
+        return -1;
     }
-    if (numkeys > c->argc - 3) {
+    if (*numkeys > c->argc - i - 2) {
         reply_error(c, ERR_SYNTAX);
-        return;
+        return -1;
     }
-    int where = 2 + (int)numkeys, max;
+    int where = i + 1 + (int)*numkeys;
     if (arg_is(c, where, "MIN")) {
-        max = 0;
+        *max = 0;
     } else if (arg_is(c, where, "MAX")) {
-        max = 1;
+        *max = 1;
     } else {
         reply_error(c, ERR_SYNTAX);
-        return;
+        return -1;
     }
     for (int j = where + 1; j < c->argc; j++) {
-        if (count == -1 && arg_is(c, j, "COUNT") && j + 1 < c->argc) {
+        if (*count == -1 && arg_is(c, j, "COUNT") && j + 1 < c->argc) {
             j++;
-            if (!util_str2ll(KEY(j), &count) || count < 1) {
+            if (!util_str2ll(KEY(j), count) || *count < 1) {
                 reply_error(c, "ERR count should be greater than 0");
-                return;
+                return -1;
             }
         } else {
             reply_error(c, ERR_SYNTAX);
-            return;
+            return -1;
         }
     }
-    if (count == -1) count = 1;
-    zpop_generic(c, 2, (int)numkeys, max, 1, count, 1, 1);
+    if (*count == -1) *count = 1;
+    return 0;
+}
+
+void zmpopCommand(client *c) {
+    long long numkeys, count;
+    int max;
+    if (zmpop_parse(c, 1, &numkeys, &max, &count) < 0) return;
+    zpop_generic(c, 2, (int)numkeys, max, 1, count, 1, ZPOP_NULL_ARRAY);
+}
+
+/* ---------------------------------------------------------------------------
+ * BZPOPMIN, BZPOPMAX, BZMPOP: as their twins when a key has members,
+ * otherwise the client waits (blocking.c) and the command runs again when
+ * one of the keys is written.
+ * ------------------------------------------------------------------------ */
+
+/* BZPOPMIN/BZPOPMAX key [key ...] timeout: [key, member, score]. */
+static void bzpop_generic(client *c, int max) {
+    long long timeout;
+    if (block_parse_timeout(c, c->argc - 1, &timeout) < 0) return;
+    if (zpop_generic(c, 1, c->argc - 2, max, 1, -1, 0, ZPOP_NO_REPLY) == 0)
+        block_for_key_range(c, 1, c->argc - 2, OBJ_ZSET, timeout, BLOCK_REPLY_NULL_ARRAY);
+}
+
+void bzpopminCommand(client *c) { bzpop_generic(c, 0); }
+void bzpopmaxCommand(client *c) { bzpop_generic(c, 1); }
+
+/* BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] */
+void bzmpopCommand(client *c) {
+    long long numkeys, count, timeout;
+    int max;
+    if (zmpop_parse(c, 2, &numkeys, &max, &count) < 0) return;
+    if (block_parse_timeout(c, 1, &timeout) < 0) return;
+    if (zpop_generic(c, 3, (int)numkeys, max, 1, count, 1, ZPOP_NO_REPLY) == 0)
+        block_for_key_range(c, 3, (int)numkeys, OBJ_ZSET, timeout, BLOCK_REPLY_NULL_ARRAY);
 }
 
 /* ===========================================================================

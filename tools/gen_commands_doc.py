@@ -14,10 +14,18 @@ NOTES = {
     "auth": "ACL users and the default user's requirepass",
     "acl": "SETUSER (with selectors), GETUSER, DELUSER, LIST, USERS, WHOAMI, CAT, LOG, GENPASS, DRYRUN, "
            "SAVE, LOAD, HELP",
-    "client": "ID, SETNAME, GETNAME, LIST, INFO, KILL (also by USER), REPLY, TRACKING, CACHING, GETREDIR, TRACKINGINFO (src/tracking.c), NO-EVICT (shown as flag e; the hot tier "
+    "client": "ID, SETNAME, GETNAME, LIST, INFO, KILL (also by USER), UNBLOCK, PAUSE, UNPAUSE (`src/blocking.c`), REPLY, TRACKING, CACHING, GETREDIR, TRACKINGINFO (src/tracking.c), NO-EVICT (shown as flag e; the hot tier "
               "evicts keys, never clients), HELP",
     "hello": "RESP2 and RESP3; AUTH through the same password check as AUTH",
     "command": "COUNT, LIST, INFO, DOCS (with arguments, for redis-cli hints), GETKEYS, HELP",
+    "blpop": "waiting and serving in `src/blocking.c`; a served waiter's command runs again",
+    "brpop": "as BLPOP",
+    "blmove": "waits on the source only; a timeout answers *-1 (as Redis 7.0), inside EXEC $-1",
+    "brpoplpush": "as BLMOVE",
+    "blmpop": "as BLPOP",
+    "bzpopmin": "waiting and serving in `src/blocking.c`",
+    "bzpopmax": "as BZPOPMIN",
+    "bzmpop": "as BZPOPMIN",
     "config": "GET, SET, RESETSTAT, REWRITE, HELP",
     "flushdb": "ASYNC and SYNC are both instant (range deletion)",
     "flushall": "ASYNC and SYNC are both instant (range deletion)",

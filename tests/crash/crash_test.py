@@ -20,6 +20,10 @@ One run = K kill cycles on one data directory:
        RPUSH/LPOP/LMOVE  queue q:T -> done list d:T: RPUSH 1-2 values, LPOP
                  one, LMOVE q:T d:T LEFT RIGHT (an acknowledged pop must stay
                  popped; a moved element is in exactly one of the two lists)
+       BLPOP/BLMOVE      (feature bqueue) the same queue, popped and moved
+                 with the blocking forms and a 1 ms timeout: served at once
+                 when q has elements, else they block, time out (nil) and
+                 the commands pipelined behind them wait
      and, only when asked for (--types ...,swapdb), writer 0 also runs
        SWAPDB 1 2                           marker key swap:marker holds
                                             "one" in db 1, "two" in db 2
@@ -930,6 +934,8 @@ class Writer(threading.Thread):
             ops.append(("xadd", 8))
         if m.queue:
             ops += [("qpush", 4), ("qpop", 3), ("qmove", 3)]
+            if "bqueue" in m.features:
+                ops += [("qbpop", 2), ("qbmove", 2)]
         if m.swap:
             ops.append(("swapdb", 2))
         self.ops = [o for o, _ in ops]
@@ -1031,7 +1037,7 @@ class Writer(threading.Thread):
                     return "XADD %s replied %r, expected %r" % (xm.name, reply, xid)
                 xm.acked += 1
             return (b"XADD", xm.name, xid, b"v", xid), on
-        if op in ("qpush", "qpop", "qmove"):
+        if op in ("qpush", "qpop", "qmove", "qbpop", "qbmove"):
             qm = m.queue
             if op == "qpush":
                 vals = [self.value(b"q") for _ in range(rng.randint(1, 2))]
@@ -1040,6 +1046,13 @@ class Writer(threading.Thread):
             elif op == "qpop":
                 expect = qm.pop()
                 args = (b"LPOP", qm.qname)
+            elif op == "qbpop":
+                v = qm.pop()
+                expect = None if v is None else [qm.qname, v]
+                args = (b"BLPOP", qm.qname, b"0.001")
+            elif op == "qbmove":
+                expect = qm.move()
+                args = (b"BLMOVE", qm.qname, qm.dname, b"LEFT", b"RIGHT", b"0.001")
             else:
                 expect = qm.move()
                 args = (b"LMOVE", qm.qname, qm.dname, b"LEFT", b"RIGHT")
@@ -1214,6 +1227,9 @@ FEATURE_PROBES = {
     "queue": ([b"RPUSH", b"crash:probe:queue", b"x", b"y"],
               [[b"LMOVE", b"crash:probe:queue", b"crash:probe:queue", b"LEFT", b"RIGHT"],
                [b"LPOP", b"crash:probe:queue"], [b"LRANGE", b"crash:probe:queue", b"0", b"-1"]]),
+    "bqueue": ([b"RPUSH", b"crash:probe:bqueue", b"x", b"y"],
+               [[b"BLPOP", b"crash:probe:bqueue", b"0.001"],
+                [b"BLMOVE", b"crash:probe:bqueue", b"crash:probe:bqueue", b"LEFT", b"RIGHT", b"0.001"]]),
 }
 
 
@@ -1301,7 +1317,8 @@ class _Run:
 
 def run_crash_test(binary=DEFAULT_BINARY, fsync="always", cycles=10, threads=4, duration=1.0,
                    pipeline=8, readers=1, seed=None, workdir=None, keep=False,
-                   stop_on_violation=True, progress=None, extra_args=(), features=("list", "hash", "set", "queue", "stream"),
+                   stop_on_violation=True, progress=None, extra_args=(),
+                   features=("list", "hash", "set", "queue", "bqueue", "stream"),
                    start_timeout=60.0, snapshot=True):
     """Run `cycles` kill cycles. duration: the longest time writes run before
     the kill (the kill comes at a random moment within it). progress:
@@ -1310,7 +1327,7 @@ def run_crash_test(binary=DEFAULT_BINARY, fsync="always", cycles=10, threads=4, 
     failed or keep=True). snapshot: copy the data dir as the kill left it to
     <workdir>/data.at-kill before each restart (the restart replays and
     changes it), so a failure can be inspected or replayed. features: the
-    optional types to use if the server has them (list, hash, set, queue)
+    optional types to use if the server has them (list, hash, set, queue, bqueue)
     and swapdb (used unconditionally). Returns a CrashResult."""
     res = CrashResult()
     res.fsync = fsync
@@ -1579,9 +1596,9 @@ def add_arguments(ap, cycles=10):
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--workdir", default=None, help="data dir and log go here (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the workdir even when everything passed")
-    ap.add_argument("--types", default="list,hash,set,queue,stream",
-                    help="optional types to use when the server has them: list,hash,set,queue,stream,swapdb "
-                         "(default list,hash,set,queue,stream; '' = none)")
+    ap.add_argument("--types", default="list,hash,set,queue,bqueue,stream",
+                    help="optional types to use when the server has them: list,hash,set,queue,bqueue,stream,swapdb "
+                         "(default list,hash,set,queue,bqueue,stream; '' = none)")
     ap.add_argument("--server-arg", action="append", default=[], metavar="ARG",
                     help="extra strata-server argument, repeat for each word "
                          "(e.g. --server-arg=--rocksdb-write-buffer-size --server-arg=64kb)")

@@ -321,7 +321,7 @@ static void test_args_cache(void **state) {
     const doc_arg *a2 = command_doc_args("set", &n);
     assert_ptr_equal(a1, a2);
     assert_int_equal(command_doc_subcommand_count("config"), 5);
-    assert_true(command_doc_subcommand_count("CLIENT") >= 13);
+    assert_true(command_doc_subcommand_count("CLIENT") >= 16);
     assert_int_equal(command_doc_subcommand_count("object"), 5);
     assert_int_equal(command_doc_subcommand_count("memory"), 6);
     assert_int_equal(command_doc_subcommand_count("set"), 0);
