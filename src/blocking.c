@@ -1,5 +1,5 @@
 /* blocking.c - clients parked until something happens: blocking commands
- * waiting for keys (BLPOP, BLMOVE, BZPOPMIN, ... and, later, XREAD BLOCK),
+ * waiting for keys (BLPOP, BLMOVE, BZPOPMIN, ..., XREAD/XREADGROUP BLOCK),
  * CLIENT UNBLOCK, and CLIENT PAUSE / UNPAUSE.
  *
  * Why one file: every kind of parking works the same way. A parked client

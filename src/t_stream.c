@@ -1595,17 +1595,29 @@ typedef struct read_target {
 
 /* Nothing to serve to any stream of an XREAD/XREADGROUP. ids are the
  * concrete ids waited on ("$" already resolved to the stream's last id,
- * ">" is 18446744073709551615-18446744073709551615), so the command can be
- * re-run later with them. Without BLOCK (timeout_ms -1) Redis replies a
- * null array; with BLOCK it would park the client until one of the keys
- * gets an entry or the timeout passes, and then reply the same null array.
- * Until blocking exists this replies as a block that timed out at once. */
-static void xread_nothing_to_serve(client *c, long long timeout_ms, const streamid *ids, int nstreams) {
-    /* blocking attaches here */
-    (void)timeout_ms;
-    (void)ids;
-    (void)nstreams;
-    reply_null_array(c);
+ * ">" is 18446744073709551615-18446744073709551615). Without BLOCK
+ * (timeout_ms -1) Redis replies a null array. With BLOCK the client is
+ * parked on the stream keys (blocking.c) until one of them is written, and
+ * the command then runs again from the start; so a "$" is first rewritten
+ * to the id it stands for now, or the rerun would wait for entries after
+ * the new last one (Redis 7.2 rewrites its argv the same way). */
+static void xread_nothing_to_serve(client *c, long long timeout_ms, const streamid *ids, int streams_arg,
+                                   int nstreams) {
+    if (timeout_ms < 0) {
+        reply_null_array(c);
+        return;
+    }
+    for (int k = 0; k < nstreams; k++) {
+        resp_arg *a = &c->argv[streams_arg + nstreams + k];
+        if (a->len != 1 || a->ptr[0] != '$') continue;
+        char buf[48];
+        size_t n = id_format(buf, &ids[k]);
+        free(a->ptr);
+        a->ptr = malloc(n + 1);
+        memcpy(a->ptr, buf, n + 1);
+        a->len = n;
+    }
+    block_for_key_range(c, streams_arg, nstreams, OBJ_STREAM, timeout_ms, BLOCK_REPLY_NULL_ARRAY);
 }
 
 /* BLOCK's argument as Redis's getTimeoutFromObjectOrReply in milliseconds. */
@@ -1839,7 +1851,7 @@ static void read_generic(client *c, int group_mode) {
     if (failed) {
         reply_store_error(c);
     } else if (served == 0) {
-        xread_nothing_to_serve(c, timeout, ids, nstreams);
+        xread_nothing_to_serve(c, timeout, ids, streams_arg, nstreams);
     } else {
         if (c->resp >= 3)
             reply_map_len(c, served);
