@@ -1258,7 +1258,8 @@ static int parse_add_trim(client *c, int xadd, trim_args *t, int *nomkstream, st
         const char *opt = c->argv[i].ptr;
         if (xadd && c->argv[i].len == 1 && opt[0] == '*') {
             break;
-        } else if (!strcasecmp(opt, "maxlen") && more) {
+        } else if ((!strcasecmp(opt, "maxlen") || !strcasecmp(opt, "minid")) && more) {
+            int by_len = !strcasecmp(opt, "maxlen");
             if (t->strategy != TRIM_NONE) {
                 reply_error(c, "ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
                 return -1;
@@ -1271,29 +1272,17 @@ static int parse_add_trim(client *c, int xadd, trim_args *t, int *nomkstream, st
             } else if (more >= 2 && c->argv[i + 1].len == 1 && next[0] == '=') {
                 i++;
             }
-            if (arg_longlong(c, i + 1, &t->maxlen, NULL) < 0) return -1;
-            if (t->maxlen < 0) {
-                reply_error(c, "ERR The MAXLEN argument must be >= 0.");
+            if (by_len) {
+                if (arg_longlong(c, i + 1, &t->maxlen, NULL) < 0) return -1;
+                if (t->maxlen < 0) {
+                    reply_error(c, "ERR The MAXLEN argument must be >= 0.");
+                    return -1;
+                }
+            } else if (arg_strict_id(c, i + 1, &t->minid) < 0) {
                 return -1;
             }
             i++;
-            t->strategy = TRIM_MAXLEN;
-        } else if (!strcasecmp(opt, "minid") && more) {
-            if (t->strategy != TRIM_NONE) {
-                reply_error(c, "ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
-                return -1;
-            }
-            t->approx = 0;
-            const char *next = c->argv[i + 1].ptr;
-            if (more >= 2 && c->argv[i + 1].len == 1 && next[0] == '~') {
-                t->approx = 1;
-                i++;
-            } else if (more >= 2 && c->argv[i + 1].len == 1 && next[0] == '=') {
-                i++;
-            }
-            if (arg_strict_id(c, i + 1, &t->minid) < 0) return -1;
-            i++;
-            t->strategy = TRIM_MINID;
+            t->strategy = by_len ? TRIM_MAXLEN : TRIM_MINID;
         } else if (!strcasecmp(opt, "limit") && more) {
             if (arg_longlong(c, i + 1, &t->limit, NULL) < 0) return -1;
             if (t->limit < 0) {

@@ -718,6 +718,16 @@ static int chunk_read(chunk *ch, eng_cf cf, const char *from, size_t flen, int s
     return ch->n;
 }
 
+/* Where the next chunk_read starts: a copy of this chunk's last key (*from
+ * is freed and replaced; the caller frees the last one). */
+static void chunk_resume_point(const chunk *ch, char **from, size_t *flen) {
+    const size_t *last = ch->off + 4 * (ch->n - 1);
+    free(*from);
+    *flen = last[1];
+    *from = malloc(*flen ? *flen : 1);
+    memcpy(*from, ch->buf + last[0], *flen);
+}
+
 static void chunk_free(chunk *ch) {
     free(ch->buf);
     free(ch->off);
@@ -749,11 +759,7 @@ static void copy_elements(eng_cf cf, uint16_t spdb, const char *skey, size_t sle
             eng_put(ks.e, cf, nk, dpl + (o[1] - spl), ch.buf + o[2], o[3]);
             kb_release(&kb);
         }
-        const size_t *last = ch.off + 4 * (ch.n - 1);
-        free(from);
-        flen = last[1];
-        from = malloc(flen ? flen : 1);
-        memcpy(from, ch.buf + last[0], flen);
+        chunk_resume_point(&ch, &from, &flen);
     }
     chunk_free(&ch);
     free(from);
@@ -843,11 +849,7 @@ static void delete_meta_range(const char *lo, size_t ll, const char *hi, size_t 
     size_t flen = 0;
     while (chunk_read(&ch, ENG_CF_META, from ? from : lo, from ? flen : ll, from != NULL, hi, hl, 0) > 0) {
         for (int i = 0; i < ch.n; i++) eng_del(ks.e, ENG_CF_META, ch.buf + ch.off[4 * i], ch.off[4 * i + 1]);
-        const size_t *last = ch.off + 4 * (ch.n - 1);
-        free(from);
-        flen = last[1];
-        from = malloc(flen ? flen : 1);
-        memcpy(from, ch.buf + last[0], flen);
+        chunk_resume_point(&ch, &from, &flen);
     }
     chunk_free(&ch);
     free(from);
