@@ -898,6 +898,11 @@ static void consumer_store(stream *s, const sgroup *g, sconsumer *cs) {
 /* Look a consumer up, creating it (g->consumers counts it; the caller
  * stores g) when absent. refresh: its seen time becomes now, as Redis's
  * streamLookupConsumer does. Returns 1 created, 0 existed, TIER_ERR. */
+/* Keyspace notification (class 't') about stream s, as Redis names them. */
+static void notify_stream(const stream *s, const char *event) {
+    notify_keyspace_event(NOTIFY_STREAM, event, s->key, s->klen, s->db);
+}
+
 static int consumer_get_or_create(stream *s, sgroup *g, const char *cn, size_t clen, int refresh, sconsumer *out) {
     int r = consumer_load(s, g, cn, clen, out);
     if (r == TIER_ERR) return r;
@@ -907,6 +912,7 @@ static int consumer_get_or_create(stream *s, sgroup *g, const char *cn, size_t c
         out->floor = ID_MAX; /* nothing pending */
         g->consumers++;
         consumer_store(s, g, out);
+        notify_stream(s, "xgroup-createconsumer");
         return 1;
     }
     if (refresh) {
@@ -1365,13 +1371,16 @@ void xaddCommand(client *c) {
         reply_store_error(c);
         goto done;
     }
-    if (t.strategy != TRIM_NONE && stream_trim(&s, &t) < 0) {
+    long long trimmed = t.strategy != TRIM_NONE ? stream_trim(&s, &t) : 0;
+    if (trimmed < 0) {
         stream_save(&s);
         reply_store_error(c);
         goto done;
     }
     stream_save(&s);
     server_dirty(c, 1);
+    notify_stream(&s, "xadd");
+    if (trimmed) notify_stream(&s, "xtrim");
     reply_id(c, &id);
 done:
     /* A stream created for an XADD that failed is not stored (nothing was
@@ -1396,7 +1405,10 @@ void xtrimCommand(client *c) {
     if (n < 0) {
         reply_store_error(c);
     } else {
-        if (n) server_dirty(c, n);
+        if (n) {
+            server_dirty(c, n);
+            notify_stream(&s, "xtrim");
+        }
         reply_longlong(c, n);
     }
     stream_close(&s);
@@ -1452,7 +1464,10 @@ void xdelCommand(client *c) {
     if (failed) {
         reply_store_error(c);
     } else {
-        if (deleted) server_dirty(c, deleted);
+        if (deleted) {
+            server_dirty(c, deleted);
+            notify_stream(&s, "xdel");
+        }
         reply_longlong(c, deleted);
     }
     stream_close(&s);
@@ -1526,6 +1541,7 @@ void xsetidCommand(client *c) {
     s.meta_dirty = 1;
     stream_save(&s);
     server_dirty(c, 1);
+    notify_stream(&s, "xsetid");
     reply_ok(c);
 done:
     stream_close(&s);
@@ -2003,6 +2019,7 @@ void xgroupCommand(client *c) {
         s.aux_dirty = 1;
         stream_save(&s);
         server_dirty(c, 1);
+        notify_stream(&s, "xgroup-create");
         reply_ok(c);
     } else if (setid) {
         if (c->argc != 5 && c->argc != 7) {
@@ -2019,6 +2036,7 @@ void xgroupCommand(client *c) {
         g.entries_read = entries_read;
         group_store(&s, &g);
         server_dirty(c, 1);
+        notify_stream(&s, "xgroup-setid");
         reply_ok(c);
     } else if (arg_is(c, 1, "DESTROY")) {
         if (found) {
@@ -2027,6 +2045,7 @@ void xgroupCommand(client *c) {
             s.aux_dirty = 1;
             stream_save(&s);
             server_dirty(c, 1);
+            notify_stream(&s, "xgroup-destroy");
         }
         reply_longlong(c, found ? 1 : 0);
     } else if (arg_is(c, 1, "CREATECONSUMER")) {
@@ -2044,6 +2063,7 @@ void xgroupCommand(client *c) {
             g.consumers++;
             group_store(&s, &g);
             server_dirty(c, 1);
+            notify_stream(&s, "xgroup-createconsumer");
             reply_longlong(c, 1);
         }
     } else { /* DELCONSUMER */
@@ -2073,6 +2093,7 @@ void xgroupCommand(client *c) {
             if (g.consumers) g.consumers--;
             group_store(&s, &g);
             server_dirty(c, 1);
+            notify_stream(&s, "xgroup-delconsumer");
             reply_longlong(c, (long long)ids.n);
             sentries_free(&ids);
         }
