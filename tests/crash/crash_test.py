@@ -17,6 +17,10 @@ One run = K kill cycles on one data directory:
        SADD      set S:T                    1-3 unique members per command
        XADD      stream x:T                 one entry per command, explicit
                  increasing id <seq>-1, field "v" holding the id
+       XREADGROUP/XACK   (feature group) group g on x:T, consumer c: read
+                 new entries with >, acknowledge delivered ids (an XACK
+                 that replied 1 is never pending again; a delivered id stays
+                 pending until acknowledged; last-delivered-id never goes back)
        RPUSH/LPOP/LMOVE  queue q:T -> done list d:T: RPUSH 1-2 values, LPOP
                  one, LMOVE q:T d:T LEFT RIGHT (an acknowledged pop must stay
                  popped; a moved element is in exactly one of the two lists)
@@ -590,6 +594,59 @@ class StreamModel:
         return None, applied
 
 
+def _id_key(i):
+    ms, _, seq = i.partition(b"-")
+    return (int(ms), int(seq))
+
+
+class GroupModel:
+    """Consumer group g on the thread's stream, one consumer c, reading
+    with XREADGROUP ... > and acknowledging with XACK. What must survive a
+    kill: an XACK that replied 1 (the id never pending again), a delivery
+    whose reply arrived (the id stays pending until acknowledged, and the
+    group's last-delivered-id never goes back, so > never hands it out
+    again), and a creation that replied OK."""
+    __slots__ = ("created", "create_sent", "delivered", "ack_sent", "acked", "base_pending")
+
+    def __init__(self):
+        self.reset(False, [])
+
+    def reset(self, exists, pending):
+        self.created = self.create_sent = exists
+        self.base_pending = list(pending)
+        self.delivered = []   # ids a delivery reply carried, this cycle
+        self.ack_sent = set()
+        self.acked = set()    # XACK replied 1
+
+    def unacked(self):
+        """A delivered id no XACK was sent for yet, or None."""
+        for i in self.base_pending + self.delivered:
+            if i not in self.ack_sent:
+                return i
+        return None
+
+    def check(self, found):
+        """found: (exists, pending ids, last-delivered-id)."""
+        exists, pending, last = found
+        problems = []
+        if self.created and not exists:
+            problems.append("group g acknowledged as created is gone")
+        if exists:
+            pend = set(pending)
+            back = [a for a in self.acked if a in pend]
+            if back:
+                problems.append("XACK acknowledged, yet pending again after restart: %s" % short(back[0]))
+            lost = [d for d in self.base_pending + self.delivered if d not in self.ack_sent and d not in pend]
+            if lost:
+                problems.append("delivered and never acknowledged, yet no longer pending: %s" % short(lost[0]))
+            if self.delivered and _id_key(last) < max(_id_key(d) for d in self.delivered):
+                problems.append("last-delivered-id %s is below an id delivered before the kill (%s): > would "
+                                "deliver it again" % (short(last), short(max(self.delivered, key=_id_key))))
+        if problems:
+            return "\n".join("stream group g: " + p for p in problems)
+        return None
+
+
 class QueueModel:
     """Queue q (RPUSH at the tail, LPOP / LMOVE from the head) and the done
     list d that LMOVE appends to. S: every value ever in q this cycle, in
@@ -677,6 +734,7 @@ class ThreadModel:
                       if "hash" in features else [])
         self.set = SetModel(b"S:%d" % t) if "set" in features else None
         self.stream = StreamModel(b"x:%d" % t) if "stream" in features else None
+        self.group = GroupModel() if (self.stream and "group" in features) else None
         self.queue = QueueModel(b"q:%d" % t, b"d:%d" % t) if "queue" in features else None
         # SWAPDB 1 2: state = the marker's value in db 1.
         self.swap = Register(b"swapdb 1 2 (swap:marker in db 1)") if ("swapdb" in features and t == 0) else None
@@ -747,6 +805,15 @@ def read_state(r, m):
         st["set"] = set(r.smembers(m.set.name))
     if m.stream:
         st["stream"] = [(i, _flat_fields(f)) for i, f in r.execute_command("XRANGE", m.stream.name, "-", "+")]
+    if m.group:
+        groups = r.xinfo_groups(m.stream.name) if r.exists(m.stream.name) else []
+        g = [x for x in groups if x["name"] in (b"g", "g")]
+        if g:
+            last = g[0]["last-delivered-id"]
+            pend = [e["message_id"] for e in r.xpending_range(m.stream.name, "g", "-", "+", 1000000)]
+            st["group"] = (True, pend, last)
+        else:
+            st["group"] = (False, [], b"0-0")
     if m.queue:
         st["queue"] = (r.lrange(m.queue.qname, 0, -1), r.lrange(m.queue.dname, 0, -1))
     if m.swap:
@@ -841,6 +908,10 @@ def verify_thread(m, st):
         if v:
             out.append(v)
         account(applied, m.stream.acked, len(m.stream.cmds))
+    if m.group:
+        v = m.group.check(st["group"])
+        if v:
+            out.append(v)
     if m.queue:
         v, pos = m.queue.check(*st["queue"])
         if v:
@@ -871,6 +942,8 @@ def rebase(m, st):
         m.set.reset(st["set"])
     if m.stream:
         m.stream.reset([e[0] for e in st["stream"]])
+    if m.group:
+        m.group.reset(st["group"][0], st["group"][1])
     if m.queue:
         m.queue.reset(*st["queue"])
     if m.swap:
@@ -932,6 +1005,8 @@ class Writer(threading.Thread):
             ops.append(("sadd", 8))
         if m.stream:
             ops.append(("xadd", 8))
+        if m.group:
+            ops += [("xread", 4), ("xack", 3)]
         if m.queue:
             ops += [("qpush", 4), ("qpop", 3), ("qmove", 3)]
             if "bqueue" in m.features:
@@ -1037,6 +1112,8 @@ class Writer(threading.Thread):
                     return "XADD %s replied %r, expected %r" % (xm.name, reply, xid)
                 xm.acked += 1
             return (b"XADD", xm.name, xid, b"v", xid), on
+        if op in ("xread", "xack"):
+            return self._group_op(op)
         if op in ("qpush", "qpop", "qmove", "qbpop", "qbmove"):
             qm = m.queue
             if op == "qpush":
@@ -1066,6 +1143,40 @@ class Writer(threading.Thread):
             reg.sent.append(b"two" if reg.last() == b"one" else b"one")
             return (b"SWAPDB", b"1", b"2"), self._reg_ack(reg, b"OK")
         raise AssertionError(op)
+
+    def _group_op(self, op):
+        """XGROUP CREATE (once the stream surely exists), XREADGROUP ... >
+        or XACK of a delivered id."""
+        m = self.m
+        gm, xm = m.group, m.stream
+        if not gm.create_sent:
+            if not (xm.acked or xm.base):
+                return self.make_op("xadd")
+            gm.create_sent = True
+            def on(reply, gm=gm):
+                if reply != b"OK" and not (isinstance(reply, Exception) and "BUSYGROUP" in str(reply)):
+                    return "XGROUP CREATE replied %r" % (reply,)
+                gm.created = True
+            return (b"XGROUP", b"CREATE", xm.name, b"g", b"0"), on
+        i = gm.unacked() if op == "xack" else None
+        if i is not None:
+            gm.ack_sent.add(i)
+            def on(reply, gm=gm, i=i):
+                if reply != 1:
+                    return "XACK %s of a delivered id replied %r, expected 1" % (short(i), reply)
+                gm.acked.add(i)
+            return (b"XACK", xm.name, b"g", i), on
+        def on(reply, gm=gm):
+            if reply is None:
+                return None
+            try:
+                entries = reply[0][1]
+            except (TypeError, IndexError):
+                return "XREADGROUP replied %r" % (reply,)
+            for e in entries:
+                gm.delivered.append(e[0])
+            return None
+        return (b"XREADGROUP", b"GROUP", b"g", b"c", b"COUNT", b"2", b"STREAMS", xm.name, b">"), on
 
     @staticmethod
     def _reg_ack(reg, expect):
@@ -1224,6 +1335,11 @@ FEATURE_PROBES = {
             [[b"SMEMBERS", b"crash:probe:set"], [b"SCARD", b"crash:probe:set"]]),
     "stream": ([b"XADD", b"crash:probe:stream", b"1-1", b"v", b"x"],
                [[b"XRANGE", b"crash:probe:stream", b"-", b"+"], [b"XLEN", b"crash:probe:stream"]]),
+    "group": ([b"XADD", b"crash:probe:group", b"1-1", b"v", b"x"],
+              [[b"XGROUP", b"CREATE", b"crash:probe:group", b"g", b"0"],
+               [b"XREADGROUP", b"GROUP", b"g", b"c", b"COUNT", b"1", b"STREAMS", b"crash:probe:group", b">"],
+               [b"XACK", b"crash:probe:group", b"g", b"1-1"], [b"XINFO", b"GROUPS", b"crash:probe:group"],
+               [b"XPENDING", b"crash:probe:group", b"g", b"-", b"+", b"10"]]),
     "queue": ([b"RPUSH", b"crash:probe:queue", b"x", b"y"],
               [[b"LMOVE", b"crash:probe:queue", b"crash:probe:queue", b"LEFT", b"RIGHT"],
                [b"LPOP", b"crash:probe:queue"], [b"LRANGE", b"crash:probe:queue", b"0", b"-1"]]),
@@ -1318,7 +1434,7 @@ class _Run:
 def run_crash_test(binary=DEFAULT_BINARY, fsync="always", cycles=10, threads=4, duration=1.0,
                    pipeline=8, readers=1, seed=None, workdir=None, keep=False,
                    stop_on_violation=True, progress=None, extra_args=(),
-                   features=("list", "hash", "set", "queue", "bqueue", "stream"),
+                   features=("list", "hash", "set", "queue", "bqueue", "stream", "group"),
                    start_timeout=60.0, snapshot=True):
     """Run `cycles` kill cycles. duration: the longest time writes run before
     the kill (the kill comes at a random moment within it). progress:
@@ -1596,9 +1712,9 @@ def add_arguments(ap, cycles=10):
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--workdir", default=None, help="data dir and log go here (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the workdir even when everything passed")
-    ap.add_argument("--types", default="list,hash,set,queue,bqueue,stream",
-                    help="optional types to use when the server has them: list,hash,set,queue,bqueue,stream,swapdb "
-                         "(default list,hash,set,queue,bqueue,stream; '' = none)")
+    ap.add_argument("--types", default="list,hash,set,queue,bqueue,stream,group",
+                    help="optional types to use when the server has them: list,hash,set,queue,bqueue,stream,group,"
+                         "swapdb (default list,hash,set,queue,bqueue,stream,group; '' = none)")
     ap.add_argument("--server-arg", action="append", default=[], metavar="ARG",
                     help="extra strata-server argument, repeat for each word "
                          "(e.g. --server-arg=--rocksdb-write-buffer-size --server-arg=64kb)")

@@ -188,6 +188,20 @@ def test_queue_check():
     assert qm.check([b"b", b"c"], [b"z", b"b"])[0] is not None  # moved element in both lists
 
 
+def test_group_check():
+    gm = crash_test.GroupModel()
+    gm.reset(True, [b"1-1"])
+    gm.delivered = [b"2-1", b"3-1"]
+    gm.ack_sent = {b"1-1", b"2-1"}
+    gm.acked = {b"1-1"}
+    assert gm.check((True, [b"3-1"], b"3-1")) is None                  # XACK of 2-1 applied
+    assert gm.check((True, [b"2-1", b"3-1"], b"3-1")) is None          # ... or in flight, lost
+    assert "pending again" in gm.check((True, [b"1-1", b"3-1"], b"3-1"))
+    assert "no longer pending" in gm.check((True, [], b"3-1"))
+    assert "deliver it again" in gm.check((True, [b"3-1"], b"2-1"))
+    assert "gone" in gm.check((False, [], b"0-0"))
+
+
 def test_triple_and_pair_tearing_detected():
     m = crash_test.ThreadModel(0, ["list", "hash", "set"])
     st = {"strings": [None] * len(m.strings), "counters": [None] * len(m.counters),
