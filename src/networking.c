@@ -187,6 +187,17 @@ void client_close_asap(client *c) {
  * disconnect is noticed, but runs nothing until released: its current argv
  * stays with the parser for the command to run again, and what follows
  * waits in qbuf. */
+/* The current request is over (run, or empty): forget it, and let CLIENT
+ * REPLY SKIP move on, as it silences the request after it (even an empty
+ * one, as Redis's resetClient counts those). */
+static void request_done(client *c) {
+    c->argc = 0;
+    c->argv = NULL;
+    c->flags &= ~CLIENT_REPLY_SKIP;
+    if (c->flags & CLIENT_REPLY_SKIP_NEXT) c->flags = (c->flags & ~CLIENT_REPLY_SKIP_NEXT) | CLIENT_REPLY_SKIP;
+    resp_parser_reset(&c->parser);
+}
+
 static void process_input(client *c) {
     while (c->qpos < c->qlen && !(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED))) {
         size_t used = 0;
@@ -206,15 +217,9 @@ static void process_input(client *c) {
             c->argc = c->parser.argc;
             c->argv = c->parser.argv;
             command_process(c);
-            if (c->flags & CLIENT_BLOCKED) break;
-            c->argc = 0;
-            c->argv = NULL;
+            if (c->flags & CLIENT_BLOCKED) break; /* the request stays until it is served */
         }
-        /* CLIENT REPLY SKIP silences the request after it (even an empty
-         * one, as Redis's resetClient counts those). */
-        c->flags &= ~CLIENT_REPLY_SKIP;
-        if (c->flags & CLIENT_REPLY_SKIP_NEXT) c->flags = (c->flags & ~CLIENT_REPLY_SKIP_NEXT) | CLIENT_REPLY_SKIP;
-        resp_parser_reset(&c->parser);
+        request_done(c);
     }
     /* Drop consumed bytes; keep a partial request at the front. */
     if (c->qpos == c->qlen) {
@@ -227,9 +232,7 @@ static void process_input(client *c) {
 }
 
 void client_resume(client *c) {
-    c->argc = 0;
-    c->argv = NULL;
-    resp_parser_reset(&c->parser);
+    request_done(c);
     process_input(c);
 }
 
