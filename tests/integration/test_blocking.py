@@ -766,3 +766,30 @@ def test_served_reply_waits_for_sync_under_always(strata_factory):
     s.kill9()
     s.start()
     assert s.redis().exists("k") == 0
+
+
+# ---------------------------------------------------------------------------
+# With MULTI/EXEC
+# ---------------------------------------------------------------------------
+
+
+def test_exec_fills_key_and_wakes_after_exec(srv):
+    r = srv.redis()
+    a = block(srv, r, "BLPOP", "q", "0")
+    p = r.pipeline(transaction=True)
+    p.rpush("q", "x", "y")
+    p.lpop("q")  # inside EXEC the waiter is not served between commands
+    assert p.execute() == [2, b"x"]
+    assert a.join() == [b"q", b"y"]
+    assert r.exists("q") == 0
+
+
+def test_blocking_commands_inside_exec_do_not_block(srv):
+    r = srv.redis()
+    p = r.pipeline(transaction=True)
+    p.execute_command("BLPOP", "empty", "0")
+    p.execute_command("BLMOVE", "empty", "dst", "LEFT", "RIGHT", "0")
+    p.execute_command("BZPOPMIN", "zempty", "0")
+    p.execute_command("XREAD", "BLOCK", "0", "STREAMS", "sempty", "$")
+    # (redis-py turns XREAD's null array into [])
+    assert lists(p.execute()) == [None, None, None, []]
