@@ -895,13 +895,14 @@ static void consumer_store(stream *s, const sgroup *g, sconsumer *cs) {
     sk_release(&k);
 }
 
-/* Look a consumer up, creating it (g->consumers counts it; the caller
- * stores g) when absent. refresh: its seen time becomes now, as Redis's
- * streamLookupConsumer does. Returns 1 created, 0 existed, TIER_ERR. */
 /* Keyspace notification (class 't') about stream s, as Redis names them. */
 static void notify_stream(const stream *s, const char *event) {
     notify_keyspace_event(NOTIFY_STREAM, event, s->key, s->klen, s->db);
 }
+
+/* Look a consumer up, creating it (g->consumers counts it; the caller
+ * stores g) when absent. refresh: its seen time becomes now, as Redis's
+ * streamLookupConsumer does. Returns 1 created, 0 existed, TIER_ERR. */
 
 static int consumer_get_or_create(stream *s, sgroup *g, const char *cn, size_t clen, int refresh, sconsumer *out) {
     int r = consumer_load(s, g, cn, clen, out);
@@ -2129,17 +2130,34 @@ void xackCommand(client *c) {
     }
     long long acked = 0;
     int failed = 0;
+    /* The consumer owning the ids: kept in memory while consecutive ids are
+     * its (the usual case) and stored once, so acknowledging n ids costs
+     * one consumer update and one floor search, not n. */
+    sconsumer held;
+    char *held_name = NULL;
+    int held_ok = 0;
     for (int j = 0; j < n && !failed; j++) {
         snack nk;
         int r = nack_load(&s, &g, &ids[j], &nk);
         if (r == TIER_ERR) {
             failed = 1;
         } else if (r == 1) {
-            if (nack_remove(&s, &g, &ids[j], &nk, NULL) == TIER_ERR) failed = 1;
+            if (!held_name || held.nlen != nk.clen || memcmp(held_name, nk.consumer, nk.clen) != 0) {
+                if (held_ok) consumer_store(&s, &g, &held);
+                free(held_name);
+                held_name = malloc(nk.clen + 1);
+                memcpy(held_name, nk.consumer, nk.clen);
+                int cr = consumer_load(&s, &g, held_name, nk.clen, &held);
+                if (cr == TIER_ERR) failed = 1;
+                held_ok = cr == 1;
+            }
+            if (!failed && nack_remove(&s, &g, &ids[j], &nk, held_ok ? &held : NULL) == TIER_ERR) failed = 1;
             acked++;
             nack_free(&nk);
         }
     }
+    if (held_ok) consumer_store(&s, &g, &held);
+    free(held_name);
     free(ids);
     if (acked) {
         group_store(&s, &g);
