@@ -20,11 +20,9 @@ strata (--appendfsync POLICY) the way tools/bench.py does, then on each:
   latency     one producer sends one XADD every 1/--rate s (unpipelined) to
               the same consumers: the XADD-to-XACK latency at a light load.
 
-The consumers poll: XREADGROUP without BLOCK, and a --poll-sleep (default
-1 ms) sleep when it returns nothing. BLOCK was not wired in strata when this
-was written, so the figures include up to one poll sleep of waiting at light
-load (the `latency` run) and the cost of empty polls; in the `group` run the
-consumers seldom find the stream empty.
+The consumers read with BLOCK --block-ms (default 50): an empty stream parks
+them until an XADD arrives. --block-ms 0 makes them poll instead (no BLOCK,
+and a --poll-sleep sleep after an empty read).
 
 Runs alternate servers (redis, strata, then strata, redis with --repeat 2
 ...) and print medians with the ratio strata/redis. The machine is shared:
@@ -71,10 +69,11 @@ def producer(port, stop_at, batch, rate, out):
     out.put(("sent", sent))
 
 
-def consumer(port, name, done, poll_sleep, out):
+def consumer(port, name, done, poll_sleep, out, block_ms=0):
     c = Conn(port)
     lat, polls, empty = [], 0, 0
-    read = enc("XREADGROUP", "GROUP", "g", name, "COUNT", "10", "STREAMS", STREAM, ">")
+    block = ("BLOCK", str(block_ms)) if block_ms > 0 else ()
+    read = enc("XREADGROUP", "GROUP", "g", name, "COUNT", "10", *block, "STREAMS", STREAM, ">")
     while True:
         c.send(read)
         r = c.reply()
@@ -84,7 +83,8 @@ def consumer(port, name, done, poll_sleep, out):
             empty += 1
             if done.is_set():  # producers finished and nothing is left
                 break
-            time.sleep(poll_sleep)
+            if not block:
+                time.sleep(poll_sleep)
             continue
         ids = [e[0] for e in entries]
         c.send(enc("XACK", STREAM, "g", *ids))
@@ -98,13 +98,13 @@ def consumer(port, name, done, poll_sleep, out):
     out.put(("lat", (lat, polls, empty)))
 
 
-def run_group(port, seconds, producers, consumers, batch, rate, poll_sleep):
+def run_group(port, seconds, producers, consumers, batch, rate, poll_sleep, block_ms=0):
     resp_call(port, "DEL", STREAM)
     r = resp_call(port, "XGROUP", "CREATE", STREAM, "g", "$", "MKSTREAM")
     if r != "OK":
         raise RuntimeError("XGROUP CREATE -> %r" % r)
     out, done = mp.Queue(), mp.Event()
-    cs = [mp.Process(target=consumer, args=(port, "c%d" % i, done, poll_sleep, out))
+    cs = [mp.Process(target=consumer, args=(port, "c%d" % i, done, poll_sleep, out, block_ms))
           for i in range(consumers)]
     for p in cs:
         p.start()
@@ -149,7 +149,9 @@ def main():
     ap.add_argument("--consumers", type=int, default=4)
     ap.add_argument("--batch", type=int, default=1, help="XADDs per pipelined write (group run)")
     ap.add_argument("--rate", type=int, default=1000, help="XADDs per second (latency run)")
-    ap.add_argument("--poll-sleep", type=float, default=0.001, help="seconds a consumer sleeps after an empty read")
+    ap.add_argument("--block-ms", type=int, default=50, help="XREADGROUP BLOCK for the consumers (0: poll)")
+    ap.add_argument("--poll-sleep", type=float, default=0.001, help="with --block-ms 0: seconds a consumer sleeps "
+                                                                     "after an empty read")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="2 s runs, -n 20000 / 100000")
     ap.add_argument("--strata", default=os.path.join(ROOT, "build", "strata-server"))
@@ -171,8 +173,10 @@ def main():
         for s in servers:
             s.start()
         print("fsync %s; xadd: redis-benchmark -c %d; group: %d producers (batch %d), %d consumers "
-              "(XREADGROUP COUNT 10 polling, %.1f ms sleep when empty, no BLOCK), %.0f s per run"
-              % (a.fsync, a.clients, a.producers, a.batch, a.consumers, a.poll_sleep * 1e3, a.seconds))
+              "(XREADGROUP COUNT 10 %s), %.0f s per run"
+              % (a.fsync, a.clients, a.producers, a.batch, a.consumers,
+                 ("BLOCK %d" % a.block_ms) if a.block_ms > 0 else "polling, %.1f ms sleep when empty" % (
+                     a.poll_sleep * 1e3), a.seconds))
         res = {}
         add = lambda k, v: res.setdefault(k, []).append(v)  # noqa: E731
         for rep in range(a.repeat):
@@ -186,12 +190,12 @@ def main():
                     print("  [%d] %-6s XADD -P%-2d %10.0f ops/s" % (rep, s.name, p, rows[0][1]), flush=True)
                     resp_call(s.port, "DEL", "bench:stream")
             for s in order:
-                r = run_group(s.port, a.seconds, a.producers, a.consumers, a.batch, 0, a.poll_sleep)
+                r = run_group(s.port, a.seconds, a.producers, a.consumers, a.batch, 0, a.poll_sleep, a.block_ms)
                 print("  [%d] %-6s group: %s" % (rep, s.name, r), flush=True)
                 for f in ("acked_per_s", "p50_ms", "p99_ms", "empty_polls"):
                     add(("group " + f, s.name), r[f])
             for s in order:
-                r = run_group(s.port, a.seconds, 1, a.consumers, 1, a.rate, a.poll_sleep)
+                r = run_group(s.port, a.seconds, 1, a.consumers, 1, a.rate, a.poll_sleep, a.block_ms)
                 print("  [%d] %-6s latency: %s" % (rep, s.name, r), flush=True)
                 for f in ("p50_ms", "p99_ms", "max_ms"):
                     add(("latency @%d/s %s" % (a.rate, f), s.name), r[f])
