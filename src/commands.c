@@ -436,10 +436,11 @@ void command_process(client *c) {
 
 /* keyspec_table rows of each command-table row (first row and count), and
  * of the subcommands, found once. */
-static int spec_first[256], spec_count[256], specs_indexed;
+#define NCOMMANDS ((int)(sizeof(table) / sizeof(table[0])))
+static int spec_first[NCOMMANDS], spec_count[NCOMMANDS], specs_indexed;
 
 static void index_specs(void) {
-    for (int i = 0; i < command_count() && i < 256; i++) {
+    for (int i = 0; i < NCOMMANDS; i++) {
         spec_first[i] = -1;
         for (int j = 0; keyspec_table[j].name; j++) {
             if (strcasecmp(keyspec_table[j].name, table[i].name) != 0) continue;
@@ -484,8 +485,8 @@ static int keys_from_spec(const key_spec *ks, int argc, const resp_arg *argv, ke
 static void specs_of_call(const command *cmd, int argc, const resp_arg *argv, int *first, int *count) {
     if (!specs_indexed) index_specs();
     int idx = (int)(cmd - table);
-    *first = idx >= 0 && idx < 256 ? spec_first[idx] : -1;
-    *count = idx >= 0 && idx < 256 ? spec_count[idx] : 0;
+    *first = idx >= 0 && idx < NCOMMANDS ? spec_first[idx] : -1;
+    *count = idx >= 0 && idx < NCOMMANDS ? spec_count[idx] : 0;
     if (*first < 0 && argc >= 2 && cmd->firstkey == 0 && argv[1].len < 64) {
         /* A container's subcommand ("object|encoding") may have keys. */
         char subname[128];
