@@ -123,9 +123,8 @@ static void table_free(table *t) {
 }
 
 void hot_free_all(void) {
-    free(H.door);
+    free(H.door); /* the limit stays: a reopened store keeps its admission rule */
     H.door = NULL;
-    H.limit = 0;
     table_free(&H.t[0]);
     table_free(&H.t[1]);
     H.rehashidx = -1;
@@ -322,14 +321,12 @@ void hot_put(uint16_t pdb, const char *key, size_t klen, const char *rec, size_t
  * first-time reads to be admitted. */
 #define DOOR_SLOTS (1u << 17)
 
-void hot_set_limit(uint64_t limit) {
-    H.limit = limit;
-    if (limit && !H.door) H.door = calloc(DOOR_SLOTS, sizeof(*H.door));
-}
+void hot_set_limit(uint64_t limit) { H.limit = limit; }
 
 int hot_admit(uint16_t pdb, const char *key, size_t klen) {
     /* Room to spare: nothing would be pushed out, so take everything. */
-    if (!H.limit || !H.door || H.st.bytes < H.limit / 10 * 9) return 1;
+    if (!H.limit || H.st.bytes < H.limit / 10 * 9) return 1;
+    if (!H.door && !(H.door = calloc(DOOR_SLOTS, sizeof(*H.door)))) return 1;
     uint64_t h = entry_hash(pdb, key, klen);
     uint32_t *slot = &H.door[h & (DOOR_SLOTS - 1)];
     uint32_t fp = (uint32_t)(h >> 32) | 1; /* never 0, the empty slot */
