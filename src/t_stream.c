@@ -71,6 +71,7 @@
 #define TAG_CONSUMER 'C'
 #define TAG_PEL 'P'
 #define TAG_CPEL 'Q'
+#define TAG_NODE 'N' /* N | node (u64): the last id a closed node ever held */
 
 static const char *ERR_INVALID_ID = "ERR Invalid stream ID specified as stream command argument";
 
@@ -605,8 +606,25 @@ static int stream_next_id(stream *s, const streamid *given, int seq_given, strea
 
 /* Append an entry of n field/value pairs from argv[first..]. The id was
  * checked by stream_next_id. TIER_ERR on a store error. */
+/* The 'N' record of node `node`. */
+static void sk_node(skey *k, uint64_t node) {
+    sk_init(k);
+    sk_byte(k, TAG_NODE);
+    sk_u64(k, node);
+}
+
 static int stream_append(client *c, stream *s, const streamid *id, int first, int n) {
     if (s->tail_node == 0 || s->tail_fill >= STREAM_NODE_MAX) {
+        /* The tail node closes with s->last as its last id, deleted or not:
+         * Redis's MINID ~ judges a node by it (stream_trim). */
+        if (s->tail_node && s->tail_fill <= STREAM_NODE_MAX) {
+            skey k;
+            char v[ID_LEN];
+            sk_node(&k, s->tail_node);
+            stream_id_encode(v, &s->last);
+            tier_sub_put(s->db, s->key, s->klen, &s->o, k.p, k.len, v, sizeof(v));
+            sk_release(&k);
+        }
         s->tail_node++;
         s->tail_fill = 0;
         s->live_nodes++;
@@ -663,8 +681,12 @@ static int node_has_neighbour(stream *s, const streamid *id, uint64_t node) {
 /* A node lost its last entry: Redis frees it, and once the tail node is
  * gone the next append opens a new one. */
 static void node_dropped(stream *s, uint64_t node) {
+    skey k;
+    sk_node(&k, node);
+    tier_sub_del(s->db, s->key, s->klen, &s->o, k.p, k.len);
+    sk_release(&k);
     if (s->live_nodes) s->live_nodes--;
-    if (node == s->tail_node) s->tail_fill = STREAM_NODE_MAX;
+    if (node == s->tail_node) s->tail_fill = STREAM_NODE_MAX + 1; /* gone: the next append opens a node */
     s->meta_dirty = 1;
 }
 
@@ -709,6 +731,23 @@ typedef struct trim_args {
  * allows; then, unless approximate, single entries of the next node.
  * Costs what it removes plus one node. Returns the number removed, or
  * -1 on a store error. */
+/* The last id node `node` ever held (deleted entries included, as they stay
+ * in a Redis listpack): s->last for the tail node, else its 'N' record;
+ * live_last when there is none (a node closed before the record existed). */
+static streamid node_last_id(stream *s, uint64_t node, const streamid *live_last) {
+    if (node == s->tail_node) return s->last;
+    skey k;
+    sk_node(&k, node);
+    char *v;
+    size_t vlen;
+    int r = tier_sub_get(s->db, s->key, s->klen, &s->o, k.p, k.len, &v, &vlen);
+    sk_release(&k);
+    streamid id = *live_last;
+    if (r == 1 && vlen == ID_LEN) stream_id_decode(v, &id);
+    if (r == 1) tier_free(v);
+    return id;
+}
+
 static long long stream_trim(stream *s, const trim_args *t) {
     if (!s->o.exists || s->o.count == 0) return 0;
     if (t->strategy == TRIM_MAXLEN && s->o.count <= (uint64_t)t->maxlen) return 0;
@@ -737,10 +776,12 @@ static long long stream_trim(stream *s, const trim_args *t) {
             break;
         }
         int remove_node;
-        if (t->strategy == TRIM_MAXLEN)
+        if (t->strategy == TRIM_MAXLEN) {
             remove_node = s->o.count - node.n >= (uint64_t)t->maxlen;
-        else
-            remove_node = stream_id_cmp(&node.v[node.n - 1].id, &t->minid) < 0;
+        } else {
+            streamid last = node_last_id(s, nid, &node.v[node.n - 1].id);
+            remove_node = stream_id_cmp(&last, &t->minid) < 0;
+        }
         size_t ndel = 0;
         if (remove_node) {
             ndel = node.n;
