@@ -2217,6 +2217,22 @@ static void reply_nogroup_key_group(client *c) {
                  (int)c->argv[2].len, c->argv[2].ptr);
 }
 
+/* Open the stream at argv[1] (FOR_READ or FOR_WRITE) and load its group
+ * argv[2]. 0: both ready (the caller closes the stream); -1: replied
+ * (store error, or NOGROUP when the key or the group is missing) and
+ * nothing is left open. */
+static int group_open(client *c, int mode, stream *s, sgroup *g) {
+    if (stream_open(c, 1, mode, s) < 0) return -1;
+    int found = s->o.exists ? group_load(s, KEY(2), g) : 0;
+    if (found == 1) return 0;
+    if (found == TIER_ERR)
+        reply_store_error(c);
+    else
+        reply_nogroup_key_group(c);
+    stream_close(s);
+    return -1;
+}
+
 /* The consumers of a group with pending entries, in name order. */
 static void xpending_summary(client *c, stream *s, const sgroup *g) {
     reply_array_len(c, 4);
@@ -2307,17 +2323,8 @@ void xpendingCommand(client *c) {
         if (si + 3 < c->argc) cons = si + 3;
     }
     stream s;
-    if (stream_open(c, 1, FOR_READ, &s) < 0) return;
     sgroup g;
-    int found = s.o.exists ? group_load(&s, KEY(2), &g) : 0;
-    if (found == TIER_ERR) {
-        reply_store_error(c);
-        goto done;
-    }
-    if (!found) {
-        reply_nogroup_key_group(c);
-        goto done;
-    }
+    if (group_open(c, FOR_READ, &s, &g) < 0) return;
     if (summary) {
         xpending_summary(c, &s, &g);
         goto done;
@@ -2441,20 +2448,11 @@ static int claim_one(stream *s, sgroup *g, const streamid *id, snack *n, int exi
 
 void xclaimCommand(client *c) {
     stream s;
-    if (stream_open(c, 1, FOR_WRITE, &s) < 0) return;
     sgroup g;
-    int found = s.o.exists ? group_load(&s, KEY(2), &g) : 0;
+    if (group_open(c, FOR_WRITE, &s, &g) < 0) return;
     long long minidle, retrycount = -1, deliverytime = -1;
     int force = 0, justid = 0;
     streamid *ids = NULL;
-    if (found == TIER_ERR) {
-        reply_store_error(c);
-        goto done;
-    }
-    if (!found) {
-        reply_nogroup_key_group(c);
-        goto done;
-    }
     if (arg_longlong(c, 4, &minidle, "ERR Invalid min-idle-time argument for XCLAIM") < 0) goto done;
     if (minidle < 0) minidle = 0;
     int j, nids;
@@ -2607,17 +2605,8 @@ void xautoclaimCommand(client *c) {
         }
     }
     stream s;
-    if (stream_open(c, 1, FOR_WRITE, &s) < 0) return;
     sgroup g;
-    int found = s.o.exists ? group_load(&s, KEY(2), &g) : 0;
-    if (found == TIER_ERR) {
-        reply_store_error(c);
-        goto done;
-    }
-    if (!found) {
-        reply_nogroup_key_group(c);
-        goto done;
-    }
+    if (group_open(c, FOR_WRITE, &s, &g) < 0) return;
     long long now = server_mstime();
     long long attempts = count * attempts_factor;
     sentries out = {0}, deleted = {0};
@@ -2703,7 +2692,6 @@ void xautoclaimCommand(client *c) {
     }
     sentries_free(&out);
     sentries_free(&deleted);
-done:
     stream_close(&s);
 }
 
