@@ -1182,6 +1182,15 @@ typedef struct pel_items {
     size_t n, cap;
 } pel_items;
 
+/* Append a slot and return it (the caller fills it in). */
+static pel_item *pel_items_push(pel_items *l) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->v = realloc(l->v, l->cap * sizeof(*l->v));
+    }
+    return &l->v[l->n++];
+}
+
 static void pel_items_free(pel_items *l) {
     for (size_t i = 0; i < l->n; i++) nack_free(&l->v[i].n);
     free(l->v);
@@ -1211,14 +1220,10 @@ static void pel_walk(stream *s, const sgroup *g, streamid from, streamid to, uin
             if (next) *next = id;
             break;
         }
-        if (out->n == out->cap) {
-            out->cap = out->cap ? out->cap * 2 : 16;
-            out->v = realloc(out->v, out->cap * sizeof(*out->v));
-        }
         const char *v = tier_iter_value(it, &vlen);
-        out->v[out->n].id = id;
-        nack_parse(v, vlen, &out->v[out->n].n);
-        out->n++;
+        pel_item *item = pel_items_push(out);
+        item->id = id;
+        nack_parse(v, vlen, &item->n);
     }
     tier_iter_free(it);
     sk_release(&p);
@@ -2233,6 +2238,19 @@ static int group_open(client *c, int mode, stream *s, sgroup *g) {
     return -1;
 }
 
+/* XPENDING's extended form: [id, consumer, idle ms, deliveries] per entry. */
+static void reply_pel_items(client *c, const pel_items *items, long long now) {
+    reply_array_len(c, (long)items->n);
+    for (size_t i = 0; i < items->n; i++) {
+        long long el = now - items->v[i].n.delivery_time;
+        reply_array_len(c, 4);
+        reply_id(c, &items->v[i].id);
+        reply_bulk(c, items->v[i].n.consumer, items->v[i].n.clen);
+        reply_longlong(c, el < 0 ? 0 : el);
+        reply_longlong(c, (long long)items->v[i].n.count);
+    }
+}
+
 /* The consumers of a group with pending entries, in name order. */
 static void xpending_summary(client *c, stream *s, const sgroup *g) {
     reply_array_len(c, 4);
@@ -2371,23 +2389,12 @@ void xpendingCommand(client *c) {
                 nack_free(&n);
                 continue;
             }
-            if (items.n == items.cap) {
-                items.cap = items.cap ? items.cap * 2 : 16;
-                items.v = realloc(items.v, items.cap * sizeof(*items.v));
-            }
-            items.v[items.n].id = ids.v[i].id;
-            items.v[items.n++].n = n;
+            pel_item *item = pel_items_push(&items);
+            item->id = ids.v[i].id;
+            item->n = n;
         }
         sentries_free(&ids);
-        reply_array_len(c, (long)items.n);
-        for (size_t i = 0; i < items.n; i++) {
-            long long el = now - items.v[i].n.delivery_time;
-            reply_array_len(c, 4);
-            reply_id(c, &items.v[i].id);
-            reply_bulk(c, items.v[i].n.consumer, items.v[i].n.clen);
-            reply_longlong(c, el < 0 ? 0 : el);
-            reply_longlong(c, (long long)items.v[i].n.count);
-        }
+        reply_pel_items(c, &items, now);
         pel_items_free(&items);
         goto done;
     }
@@ -2409,11 +2416,7 @@ void xpendingCommand(client *c) {
                         nack_free(&chunk.v[i].n);
                         continue;
                     }
-                    if (items.n == items.cap) {
-                        items.cap = items.cap ? items.cap * 2 : 16;
-                        items.v = realloc(items.v, items.cap * sizeof(*items.v));
-                    }
-                    items.v[items.n++] = chunk.v[i];
+                    *pel_items_push(&items) = chunk.v[i];
                 }
                 free(chunk.v);
                 if (!more || (uint64_t)items.n >= (uint64_t)count) break;
@@ -2421,15 +2424,7 @@ void xpendingCommand(client *c) {
             }
         }
     }
-    reply_array_len(c, (long)items.n);
-    for (size_t i = 0; i < items.n; i++) {
-        long long el = now - items.v[i].n.delivery_time;
-        reply_array_len(c, 4);
-        reply_id(c, &items.v[i].id);
-        reply_bulk(c, items.v[i].n.consumer, items.v[i].n.clen);
-        reply_longlong(c, el < 0 ? 0 : el);
-        reply_longlong(c, (long long)items.v[i].n.count);
-    }
+    reply_pel_items(c, &items, now);
     pel_items_free(&items);
 done:
     stream_close(&s);
