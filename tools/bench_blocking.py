@@ -155,6 +155,18 @@ def run(port, key, seconds, producers, consumers, batch, rate):
             "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": pct(1.0)}
 
 
+def server_pair(tmp, strata_bin, fsync):
+    """redis-server (AOF on) and strata with the same appendfsync, data dirs
+    under tmp; not started yet."""
+    return [
+        Server("redis", lambda port, d: ["redis-server", "--port", str(port), "--dir", d, "--save", "",
+                                         "--appendonly", "yes", "--appendfsync", fsync],
+               os.path.join(tmp, "redis"), []),
+        Server("strata", lambda port, d: [strata_bin, "--port", str(port), "--dir", d, "--appendfsync", fsync],
+               os.path.join(tmp, "strata"), []),
+    ]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fsync", choices=("everysec", "always", "no"), default="everysec")
@@ -170,13 +182,7 @@ def main():
     if a.quick:
         a.seconds = 2.0
     tmp = tempfile.mkdtemp(prefix="bench_blocking.")
-    servers = [
-        Server("redis", lambda port, d: ["redis-server", "--port", str(port), "--dir", d, "--save", "",
-                                         "--appendonly", "yes", "--appendfsync", a.fsync],
-               os.path.join(tmp, "redis"), []),
-        Server("strata", lambda port, d: [a.strata, "--port", str(port), "--dir", d, "--appendfsync", a.fsync],
-               os.path.join(tmp, "strata"), []),
-    ]
+    servers = server_pair(tmp, a.strata, a.fsync)
     try:
         for s in servers:
             s.start()

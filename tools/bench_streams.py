@@ -39,8 +39,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import ROOT, Server, resp_call, run_benchmark  # noqa: E402
-from bench_blocking import Conn, enc  # noqa: E402
+from bench import ROOT, resp_call, run_benchmark  # noqa: E402
+from bench_blocking import Conn, enc, server_pair  # noqa: E402
 
 STREAM = "bench:gstream"
 
@@ -162,13 +162,7 @@ def main():
     nreq = lambda p: a.requests or ((20000 if p == 1 else 100000) if a.quick  # noqa: E731
                                     else (100000 if p == 1 else 500000))
     tmp = tempfile.mkdtemp(prefix="bench_streams.")
-    servers = [
-        Server("redis", lambda port, d: ["redis-server", "--port", str(port), "--dir", d, "--save", "",
-                                         "--appendonly", "yes", "--appendfsync", a.fsync],
-               os.path.join(tmp, "redis"), []),
-        Server("strata", lambda port, d: [a.strata, "--port", str(port), "--dir", d, "--appendfsync", a.fsync],
-               os.path.join(tmp, "strata"), []),
-    ]
+    servers = server_pair(tmp, a.strata, a.fsync)
     try:
         for s in servers:
             s.start()
